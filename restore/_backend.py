@@ -1,0 +1,99 @@
+"""The array backend: NumPy on the CPU, CuPy on the GPU, chosen by the data.
+
+This is the only module that imports CuPy. Everything else asks
+:func:`array_module` for the namespace of its input and passes it on.
+"""
+
+import os
+
+import numpy as np
+import scipy.fft
+
+try:  # CuPy is an optional extra; its absence is normal.
+    import cupy as _cupy
+    import cupyx.scipy.fft as _cupy_fft
+except Exception:  # ImportError, or a CUDA runtime that fails to load
+    _cupy = None
+    _cupy_fft = None
+
+#: Threads for ``scipy.fft`` (all cores unless RESTORE_FFT_WORKERS says otherwise).
+FFT_WORKERS = int(os.environ.get("RESTORE_FFT_WORKERS", os.cpu_count() or 1))
+
+
+def cupy_available():
+    """Return True when CuPy imports and sees at least one CUDA device."""
+    if _cupy is None:
+        return False
+    try:
+        return _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def array_module(*arrays):
+    """Return ``cupy`` if any of `arrays` is a CuPy array, else ``numpy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> array_module(np.zeros(3)) is np
+    True
+    """
+    if _cupy is not None:
+        for a in arrays:
+            if isinstance(a, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def is_gpu_array(x):
+    """Return True when `x` is a CuPy array."""
+    return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
+def to_device(x, xp):
+    """Return `x` as an array of namespace `xp` (a copy only when it must move)."""
+    if xp is np:
+        return to_host(x)
+    return xp.asarray(x)
+
+
+def to_host(x):
+    """Return `x` as a NumPy array (copies from the GPU when needed)."""
+    if is_gpu_array(x):
+        return x.get()
+    return np.asarray(x)
+
+
+def to_gpu(x):
+    """Return `x` as a CuPy array; ValueError when no GPU is available."""
+    if not cupy_available():
+        raise ValueError(
+            "a GPU was asked for but none is available: install the 'gpu' extra "
+            "(pip install restore[gpu]) on a machine with a CUDA device, or use the CPU"
+        )
+    return _cupy.asarray(x)
+
+
+def next_fast_length(n):
+    """Smallest length >= `n` that real FFTs handle quickly (2, 3, 5, 7 factors)."""
+    return scipy.fft.next_fast_len(int(n), real=True)
+
+
+def rfftn(x, shape):
+    """Real N-D FFT over all axes of `x`, zero-padded (at the end) to `shape`."""
+    if is_gpu_array(x):
+        return _cupy_fft.rfftn(x, s=shape)
+    return scipy.fft.rfftn(x, s=shape, workers=FFT_WORKERS)
+
+
+def irfftn(spectrum, shape):
+    """Inverse of :func:`rfftn`: a real array of `shape`."""
+    if is_gpu_array(spectrum):
+        return _cupy_fft.irfftn(spectrum, s=shape)
+    return scipy.fft.irfftn(spectrum, s=shape, workers=FFT_WORKERS)
+
+
+def float_dtype(dtype):
+    """float64 for float64 input, float32 for everything else (ints, float16, float32)."""
+    return np.float64 if np.dtype(dtype) == np.float64 else np.float32

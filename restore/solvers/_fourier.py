@@ -1,0 +1,41 @@
+"""Pieces for solvers that are diagonal in the Fourier domain (inverse, Wiener, Tikhonov)."""
+
+import numpy as np
+
+from .._backend import irfftn, rfftn
+from ..operators import Blur, check_boundary
+
+#: Boundaries a closed-form (Fourier-diagonal) solver can honour.
+FOURIER_BOUNDARIES = ("reflect", "periodic")
+
+
+def fourier_problem(f, h, boundary):
+    """The operator and the observed image's spectrum on the periodic work domain."""
+    check_boundary(boundary, FOURIER_BOUNDARIES)
+    op = Blur(h, f.shape, boundary=boundary, dtype=f.dtype)
+    spectrum = rfftn(op.extend(f), op.work_shape)
+    return op, spectrum
+
+
+def apply_filter(op, spectrum, transfer_function):
+    """Multiply `spectrum` by `transfer_function` and return the observed window."""
+    return op.restrict(irfftn(spectrum * transfer_function, op.work_shape))
+
+
+def difference_power(work_shape, xp, dtype):
+    """|D|² of the periodic finite-difference gradient: Σ_axes 2 − 2 cos(2π k / n).
+
+    It is also the (real) transfer function of the discrete Laplacian stencil
+    (2·ndim at the centre, −1 at each neighbour), so the Laplacian's |L|² is
+    its square.
+    """
+    ndim = len(work_shape)
+    total = None
+    for axis, n in enumerate(work_shape):
+        freq = np.fft.rfftfreq(n) if axis == ndim - 1 else np.fft.fftfreq(n)
+        values = (2.0 - 2.0 * np.cos(2.0 * np.pi * freq)).astype(dtype)
+        shape = [1] * ndim
+        shape[axis] = values.size
+        values = xp.asarray(values.reshape(shape))
+        total = values if total is None else total + values
+    return total

@@ -1,0 +1,227 @@
+"""What every solver shares: input checks, colour channels, the result record and
+the one iteration loop (callback, tolerance, NaN guard)."""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._backend import array_module, float_dtype, to_device
+
+
+@dataclass
+class RestoreInfo:
+    """What a solver did: returned with ``return_info=True``.
+
+    Attributes
+    ----------
+    method : str
+        Solver name ("wiener", "richardson_lucy", ...).
+    parameters : dict
+        Every parameter actually used, automatic choices resolved to numbers
+        (per channel, a list, when `channel_axis` was given).
+    iterations : int or None
+        Iterations run (None for closed-form solvers).
+    stop_reason : str
+        Why the solver stopped ("closed form", "iterations", "tol", "discrepancy").
+    time : float
+        Wall-clock seconds.
+    """
+
+    method: str
+    parameters: dict = field(default_factory=dict)
+    iterations: int | None = None
+    stop_reason: str = "closed form"
+    time: float = 0.0
+
+    def summary(self):
+        """One line for people: method, parameters, iterations, time."""
+        params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parameters.items())
+        text = f"{self.method} ({params})"
+        if self.iterations is not None:
+            text += f", {self.iterations} iterations (stopped by {self.stop_reason})"
+        return text + f", {self.time:.2f} s"
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)
+
+
+def as_array(image, xp):
+    """`image` as an array of namespace `xp`; TypeError for things that are not arrays."""
+    if isinstance(image, (str, bytes)) or image is None:
+        raise TypeError(f"image must be an array, got {type(image).__name__}")
+    try:
+        return xp.asarray(image)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"image must be an array of numbers ({error})") from None
+
+
+def prepare(image, psf, *, xp=None):
+    """Validate and convert `image` and `psf` at the public edge.
+
+    Returns float arrays on the image's backend: image as float32 (float64
+    for float64 input) and the PSF in the same dtype. Raises ValueError or
+    TypeError with a sentence naming the argument.
+    """
+    xp = xp or array_module(image)
+    image = as_array(image, xp)
+    if image.dtype.kind not in "biuf":
+        raise TypeError(f"image must hold real numbers, got dtype {image.dtype}")
+    if image.ndim == 0 or image.size == 0:
+        raise ValueError(f"image must be a non-empty array, got shape {image.shape}")
+    dtype = float_dtype(image.dtype)
+    image = image.astype(dtype)
+    if not bool(xp.isfinite(image).all()):
+        raise ValueError("image contains NaN or Inf values; fill or mask them before restoring")
+
+    if isinstance(psf, str):
+        from ..psf import from_spec
+
+        psf = from_spec(psf, ndim=image.ndim)
+    psf = to_device(psf, xp)
+    if psf.dtype.kind not in "biuf":
+        raise TypeError(f"psf must hold real numbers, got dtype {psf.dtype}")
+    psf = psf.astype(dtype)
+    if psf.ndim != image.ndim:
+        raise ValueError(
+            f"psf has {psf.ndim} dimensions but image has {image.ndim}; "
+            "give a PSF with one axis per image axis (e.g. 'gauss:2' for 2-D)"
+        )
+    if not bool(xp.isfinite(psf).all()):
+        raise ValueError("psf contains NaN or Inf values")
+    if bool((psf < 0).any()):
+        raise ValueError("psf has negative values; a PSF must be non-negative")
+    total = float(psf.sum())
+    if total <= 0:
+        raise ValueError("psf sums to zero; give a PSF with positive weight")
+    if any(k > n for k, n in zip(psf.shape, image.shape)):
+        raise ValueError(
+            f"psf of shape {tuple(psf.shape)} is larger than the image {tuple(image.shape)}; "
+            "crop the PSF or give a larger image"
+        )
+    return image, psf / total, xp
+
+
+def run_solver(method, core, image, psf, *, channel_axis, return_info):
+    """Validate, split colour channels, time the run and assemble the result.
+
+    `core(f, h, xp)` restores one channel and returns ``(estimate, parameters,
+    iterations, stop_reason)``.
+    """
+    start = time.perf_counter()
+    xp = array_module(image)
+    image = as_array(image, xp)
+    if channel_axis is None:
+        f, h, xp = prepare(image, psf, xp=xp)
+        estimate, parameters, iterations, stop_reason = core(f, h, xp)
+    else:
+        if not -image.ndim <= channel_axis < image.ndim:
+            raise ValueError(
+                f"channel_axis={channel_axis} is out of range for an image with {image.ndim} axes"
+            )
+        channels = xp.moveaxis(image, channel_axis, -1)
+        results = []
+        for c in range(channels.shape[-1]):
+            f, h, xp = prepare(channels[..., c], psf, xp=xp)
+            results.append(core(f, h, xp))
+        estimate = xp.moveaxis(xp.stack([r[0] for r in results], axis=-1), -1, channel_axis)
+        parameters = {
+            key: [r[1][key] for r in results] if len({repr(r[1][key]) for r in results}) > 1
+            else results[0][1][key]
+            for key in results[0][1]
+        }
+        iterations = None if results[0][2] is None else max(r[2] for r in results)
+        stop_reason = results[0][3]
+    if not return_info:
+        return estimate
+    info = RestoreInfo(
+        method=method,
+        parameters=parameters,
+        iterations=iterations,
+        stop_reason=stop_reason,
+        time=time.perf_counter() - start,
+    )
+    return estimate, info
+
+
+def check_iterations(iterations, *, allow_auto=True):
+    """Validate an ``iterations=`` argument; return it (int or "auto")."""
+    if allow_auto and iterations == "auto":
+        return iterations
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        allowed = 'a positive integer or "auto"' if allow_auto else "a positive integer"
+        raise ValueError(f"iterations must be {allowed}, got {iterations!r}")
+    return int(iterations)
+
+
+def check_positive(name, value, *, allow_zero=False, auto=None):
+    """Validate a positive real parameter (or one of the `auto` words)."""
+    if auto is not None and isinstance(value, str):
+        if value in auto:
+            return value
+        raise ValueError(f"{name} must be a number or one of {', '.join(map(repr, auto))}, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
+    return number
+
+
+class Iteration:
+    """The one iteration loop every iterative solver uses.
+
+    ``step()`` advances the solver's state by one iteration and returns
+    ``(estimate, relative_change)``. The loop counts, calls
+    ``callback(k, estimate)``, stops at `iterations`, when the relative
+    change falls below `tol`, or when ``stop(k, estimate)`` returns a
+    reason, and raises if the estimate stops being finite.
+    """
+
+    def __init__(self, method, *, iterations, tol=None, callback=None, stop=None,
+                 nan_check_every=10):
+        self.method = method
+        self.iterations = iterations
+        self.tol = tol
+        self.callback = callback
+        self.stop = stop
+        self.nan_check_every = nan_check_every
+
+    def run(self, step, xp):
+        """Run `step` until a stopping rule fires; return (estimate, k, reason)."""
+        estimate, reason, k = None, "iterations", 0
+        for k in range(1, self.iterations + 1):
+            estimate, change = step()
+            if k % self.nan_check_every == 0 or k == self.iterations:
+                if not bool(xp.isfinite(estimate).all()):
+                    raise FloatingPointError(
+                        f"{self.method} produced NaN or Inf at iteration {k}; "
+                        "check the PSF and the input's range, or use more regularisation"
+                    )
+            if self.callback is not None:
+                self.callback(k, estimate)
+            if self.tol is not None and change is not None and change < self.tol:
+                reason = "tol"
+                break
+            if self.stop is not None:
+                why = self.stop(k, estimate)
+                if why:
+                    reason = why
+                    break
+        return estimate, k, reason
+
+
+def relative_change(new, old, xp):
+    """‖new − old‖ / ‖old‖ as a float (inf when old is zero)."""
+    norm_old = float(xp.linalg.norm(old.ravel()))
+    if norm_old == 0:
+        return math.inf
+    return float(xp.linalg.norm((new - old).ravel())) / norm_old

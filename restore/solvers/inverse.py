@@ -1,0 +1,66 @@
+"""The naive inverse filter: division by the OTF (the demonstration of noise amplification)."""
+
+from .. import params
+from ._fourier import apply_filter, fourier_problem
+from ._framework import check_positive, run_solver
+
+
+def inverse(image, psf, *, threshold="auto", boundary="reflect", channel_axis=None,
+            return_info=False):
+    """Restore by dividing by the OTF: F / H where |H| is large enough, 0 elsewhere.
+
+    This is the textbook inverse filter. It is here to show why deconvolution
+    needs regularisation: wherever the OTF is small, the division multiplies
+    the noise by 1/|H|. Use :func:`restore.wiener` or :func:`restore.tikhonov`
+    for real work.
+
+    Parameters
+    ----------
+    image : (M[, N[, P]]) array_like
+        Observed image f, NumPy or CuPy; the result has the same type.
+    psf : array_like or str
+        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    threshold : float or "auto", optional
+        Frequencies where ``|H| < threshold · max|H|`` are set to zero
+        (a truncated inverse). "auto" uses the estimated noise-to-signal
+        amplitude ratio ``σ / std(f)``.
+    boundary : {"reflect", "periodic"}, optional
+        How the image continues past its edges.
+    channel_axis : int, optional
+        Axis of colour channels, each restored on its own.
+    return_info : bool, optional
+        Also return a :class:`RestoreInfo` with the threshold used.
+
+    Returns
+    -------
+    estimate : ndarray
+        Restored image, float32 unless `image` is float64.
+    info : RestoreInfo
+        Only with ``return_info=True``.
+
+    Examples
+    --------
+    >>> import numpy as np, restore
+    >>> g = np.zeros((64, 64)); g[20:40, 20:40] = 1
+    >>> f = restore.blur(g, restore.psf.gaussian(1.0))
+    >>> x = restore.inverse(f, restore.psf.gaussian(1.0), threshold=1e-3)
+    """
+    if threshold != "auto":
+        threshold = check_positive("threshold", threshold)
+
+    def core(f, h, xp):
+        op, spectrum = fourier_problem(f, h, boundary)
+        if threshold == "auto":
+            spread = float(f.std())
+            tau = min(params.noise_sigma(f) / spread, 1.0) if spread > 0 else 1.0
+        else:
+            tau = threshold
+        otf = op.otf
+        magnitude = xp.abs(otf)
+        keep = magnitude >= tau * float(magnitude.max())
+        safe = xp.where(keep, otf, 1)
+        transfer = xp.where(keep, 1 / safe, 0).astype(otf.dtype)
+        return apply_filter(op, spectrum, transfer), {"threshold": tau, "boundary": boundary}, None, "closed form"
+
+    return run_solver("inverse", core, image, psf, channel_axis=channel_axis,
+                      return_info=return_info)
