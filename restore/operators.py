@@ -311,3 +311,73 @@ def blur(image, psf, *, boundary="reflect"):
     dtype = float_dtype(image.dtype)
     psf = xp.asarray(psf)
     return Blur(psf, image.shape, boundary=boundary, dtype=dtype).apply(image.astype(dtype))
+
+
+class WorkDomain:
+    """A deconvolution problem moved onto a periodic grid, for FFT-diagonal solvers.
+
+    ADMM and FISTA need H (and finite differences) to be diagonal in the
+    Fourier domain, i.e. periodic. Each boundary mode becomes a periodic
+    problem on the fast-FFT ``work_shape`` of :class:`Blur`:
+
+    - "periodic": the image itself;
+    - "reflect": the image mirrored out to the work shape (pad by the PSF's
+      half-size or more, crop back);
+    - "unknown": the observed image sits in a larger periodic scene; the data
+      term covers only the observed pixels (``mask``), the rest is estimated.
+
+    Attributes
+    ----------
+    op : Blur
+        Periodic blur on ``op.shape == work shape``.
+    data : ndarray
+        Observation on the work grid (zero outside the mask for "unknown").
+    mask : ndarray or None
+        1 on observed pixels, 0 elsewhere; None when every pixel is observed.
+    initial : ndarray
+        A first estimate on the work grid (the observation, extended).
+    window : tuple of slice
+        Where the observed image sits on the work grid.
+    """
+
+    def __init__(self, psf, f, boundary, *, shape_multiple=1):
+        check_boundary(boundary, ("periodic", "reflect", "unknown"))
+        blur_op = Blur(psf, f.shape, boundary=boundary, dtype=f.dtype)
+        xp = blur_op.xp
+        if boundary == "periodic":
+            self.op = blur_op
+            self.data, self.mask = f, None
+            self.window = tuple(slice(0, n) for n in f.shape)
+            self.initial = f
+            return
+        shape = tuple(_fast_multiple(n, shape_multiple) for n in blur_op.work_shape)
+        offset = blur_op._offset
+        self.window = tuple(slice(o, o + n) for o, n in zip(offset, f.shape))
+        self.op = Blur(psf, shape, boundary="periodic", dtype=f.dtype)
+        pad = [(o, w - n - o) for o, w, n in zip(offset, shape, f.shape)]
+        if boundary == "reflect":
+            self.data, self.mask = xp.pad(f, pad, mode="symmetric"), None
+            self.initial = self.data
+        else:
+            self.initial = xp.pad(f, pad, mode="edge")
+            self.data = xp.zeros(shape, dtype=f.dtype)
+            self.data[self.window] = f
+            self.mask = xp.zeros(shape, dtype=f.dtype)
+            self.mask[self.window] = 1
+
+    def crop(self, x):
+        """The observed field of view of a work-grid array."""
+        return x[self.window]
+
+    def misfit(self, x, xp):
+        """Mean squared residual of H x against the observation, observed pixels only."""
+        residual = self.crop(self.op.apply(x)) - self.crop(self.data)
+        return float((residual * residual).mean())
+
+
+def _fast_multiple(n, multiple):
+    """Smallest fast FFT length >= n that is a multiple of `multiple`."""
+    m = next_fast_length(n)
+    while m % multiple:
+        m = next_fast_length(m + 1)
+    return m

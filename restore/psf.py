@@ -1,0 +1,1009 @@
+"""Point-spread functions: models, measured PSFs and text specs.
+
+Every PSF returned here is a float64 NumPy array that sums to 1, has an odd size
+on every axis and has its centre at index ``n // 2`` on each axis, the one centre
+:class:`restore.operators.Blur` uses. Models are sampled by integrating over each
+pixel (exactly for the Gaussian, by supersampling for the others), so small PSFs
+keep their width and sub-pixel shapes stay smooth.
+
+==================== ======================================================
+spec                 model
+==================== ======================================================
+``gauss:2``          isotropic Gaussian, sigma 2 pixels on every axis
+``gauss:3,1.2,1.2``  one sigma per axis (z, y, x for 3-D)
+``box:9``            uniform 9 x 9 (x 9) box
+``disk:4``           uniform disk (ball in 3-D) of radius 4 pixels: defocus
+``motion:21,11``     linear motion of 21 pixels at 11 degrees (2-D)
+``airy:0.52,1.4,0.065``  Airy pattern: wavelength, NA, pixel size (2-D)
+``widefield:1.4,0.52,1.518,0.1,0.25``  Born-Wolf widefield PSF: NA,
+                     wavelength, refractive index, pixel size, z step (3-D)
+``bead.tif``         a measured PSF (.tif/.tiff, .png/.jpg, .npy): :func:`load`
+==================== ======================================================
+
+Parameters may also be named, ``airy:wavelength=0.52,na=1.4,pixel=0.065``.
+Lengths in the optical models (wavelength, pixel size, z step) share one unit,
+usually micrometres.
+"""
+
+import math
+import numbers
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy import special
+
+__all__ = [
+    "airy",
+    "as_psf",
+    "box",
+    "center",
+    "disk",
+    "from_spec",
+    "gaussian",
+    "load",
+    "motion",
+    "normalize",
+    "widefield",
+]
+
+#: File suffixes :func:`load` reads (and :func:`from_spec` treats as files).
+FILE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".npy")
+
+#: The forms :func:`from_spec` accepts, as shown in its error messages.
+SPEC_FORMS = (
+    "gauss:SIGMA[,SIGMA...]",
+    "box:SIZE",
+    "disk:RADIUS",
+    "motion:LENGTH,ANGLE",
+    "airy:WAVELENGTH,NA,PIXEL",
+    "widefield:NA,WAVELENGTH,N,PIXEL,ZSTEP",
+    "or a .tif/.png/.npy file",
+)
+
+_SUPERSAMPLE = 8  # sub-samples per pixel and axis for disk and airy
+_WIDEFIELD_SUPERSAMPLE = 4  # lateral sub-samples per pixel for widefield
+_MAX_HALF = 32  # default widefield half-size cap: at most 65 pixels per axis
+_AIRY_MAX_HALF = 64  # default airy half-size cap: at most 129 pixels per axis
+_CENTROID_FLOOR = 0.05  # load(): pixels below this fraction of the peak don't
+                        # vote for the centre (the noise floor would pull it)
+_BESSEL_J1_ZERO = 3.831705970207512  # first zero of J1: Airy radius in v
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _number(name, value):
+    """`value` as a finite float, or ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number; got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return value
+
+
+def _positive(name, value):
+    value = _number(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive; got {value:g}")
+    return value
+
+
+def _ndim_arg(ndim):
+    if isinstance(ndim, bool) or not isinstance(ndim, numbers.Integral) or ndim < 1:
+        raise ValueError(f"ndim must be a positive integer (1, 2 or 3); got {ndim!r}")
+    return int(ndim)
+
+
+def _odd_shape(name, size, ndim):
+    """`size` (an int or one int per axis) as a tuple of odd positive ints."""
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        sizes = (size,) * ndim
+    else:
+        try:
+            sizes = tuple(size)
+        except TypeError:
+            raise ValueError(
+                f"{name} must be an odd integer or one per axis; got {size!r}"
+            ) from None
+        if len(sizes) != ndim:
+            raise ValueError(
+                f"{name} has {len(sizes)} entries but the PSF has {ndim} axes; "
+                f"give one odd integer or {ndim}"
+            )
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise ValueError(f"{name} must hold integers; got {size!r}")
+        if s < 1 or s % 2 == 0:
+            raise ValueError(
+                f"{name} must be odd and positive on every axis (the PSF's centre "
+                f"is its middle pixel); got {size!r}"
+            )
+    return tuple(int(s) for s in sizes)
+
+
+def _checked_array(psf, name="psf"):
+    """`psf` as a float64 array that is finite, non-negative and sums to > 0."""
+    if not isinstance(psf, np.ndarray) and hasattr(psf, "__cuda_array_interface__"):
+        psf = psf.get()  # a CuPy array: one copy to the host
+    if np.iscomplexobj(psf):
+        raise ValueError(f"{name} must be real; got a complex array")
+    try:
+        psf = np.asarray(psf, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers") from None
+    if psf.ndim == 0 or psf.size == 0:
+        raise ValueError(f"{name} must be a non-empty array; got shape {psf.shape}")
+    if not np.all(np.isfinite(psf)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if psf.min() < 0:
+        raise ValueError(
+            f"{name} has negative values (minimum {psf.min():g}); a PSF is an "
+            "intensity: clip it at 0 or subtract less background"
+        )
+    if not psf.sum() > 0:
+        raise ValueError(f"{name} is all zero; a PSF needs a positive sum")
+    return psf
+
+
+# ------------------------------------------------------------ array helpers
+
+
+def _normalised(psf):
+    psf = np.ascontiguousarray(psf, dtype=np.float64)
+    return psf / psf.sum()
+
+
+def _fit(psf, shape):
+    """Crop or zero-pad an odd-sized `psf` about its centre to odd `shape`."""
+    slices, pads = [], []
+    for n, t in zip(psf.shape, shape):
+        if t <= n:
+            start = n // 2 - t // 2
+            slices.append(slice(start, start + t))
+            pads.append((0, 0))
+        else:
+            slices.append(slice(None))
+            pads.append(((t - n) // 2, (t - n) // 2))
+    return np.pad(psf[tuple(slices)], pads)
+
+
+def _trim(psf):
+    """Drop all-zero borders of an odd-sized `psf` symmetrically (centre kept)."""
+    for axis in range(psf.ndim):
+        others = tuple(a for a in range(psf.ndim) if a != axis)
+        nonzero = np.flatnonzero(np.any(psf != 0, axis=others))
+        c = psf.shape[axis] // 2
+        half = max(c - nonzero.min(), nonzero.max() - c)
+        index = [slice(None)] * psf.ndim
+        index[axis] = slice(c - half, c + half + 1)
+        psf = psf[tuple(index)]
+    return psf
+
+
+def _pixel_average(func, shape, factor):
+    """Mean of ``func(*coords)`` over `factor` sub-samples per pixel and axis.
+
+    ``coords`` are open-grid offsets from the centre pixel, in pixels.
+    """
+    ndim = len(shape)
+    coords = []
+    for axis, n in enumerate(shape):
+        sub = (np.arange(n * factor) + 0.5) / factor - 0.5 - n // 2
+        view = [1] * ndim
+        view[axis] = -1
+        coords.append(sub.reshape(view))
+    values = np.broadcast_to(func(*coords), tuple(n * factor for n in shape))
+    values = values.reshape(tuple(x for n in shape for x in (n, factor)))
+    return values.mean(axis=tuple(range(1, 2 * ndim, 2)))
+
+
+def _centroid(weights):
+    """Intensity-weighted mean index of `weights` on every axis."""
+    total = weights.sum()
+    centroid = []
+    for axis, n in enumerate(weights.shape):
+        others = tuple(a for a in range(weights.ndim) if a != axis)
+        centroid.append(float(np.arange(n) @ weights.sum(axis=others)) / total)
+    return tuple(centroid)
+
+
+def _window(data, centre, shape):
+    """The `shape` window of `data` centred on pixel `centre`, zero outside."""
+    out = np.zeros(shape)
+    src, dst = [], []
+    for c, n, t in zip(centre, data.shape, shape):
+        lo = c - t // 2
+        s0, s1 = max(lo, 0), min(lo + t, n)
+        src.append(slice(s0, s1))
+        dst.append(slice(s0 - lo, s1 - lo))
+    out[tuple(dst)] = data[tuple(src)]
+    return out
+
+
+def _recentre(data, size, weights):
+    """Crop `data` to odd `size` around the rounded centroid of `weights`."""
+    centre = tuple(int(np.rint(c)) for c in _centroid(weights))
+    if size is None:
+        shape = tuple(n if n % 2 else n - 1 for n in data.shape)
+        shape = tuple(max(t, 1) for t in shape)
+    else:
+        shape = _odd_shape("size", size, data.ndim)
+    return _window(data, centre, shape)
+
+
+# ------------------------------------------------------------------ models
+
+
+def gaussian(sigma, *, ndim=None, size=None):
+    """Gaussian PSF, integrated over each pixel.
+
+    Parameters
+    ----------
+    sigma : float or sequence of float
+        Standard deviation in pixels, one for every axis or one per axis
+        (z, y, x order for 3-D). 0 on an axis means no blur along it.
+    ndim : int, optional
+        Number of axes when `sigma` is a single number (default 2). With a
+        sequence it must equal ``len(sigma)`` if given.
+    size : int or sequence of int, optional
+        Odd size per axis. Default ``2 * ceil(4 * sigma) + 1``.
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Sums to 1; the centre pixel is at ``n // 2`` on every axis.
+
+    Notes
+    -----
+    Each pixel holds the Gaussian's integral over the pixel,
+    ``(erf((x + 1/2) / (sigma sqrt 2)) - erf((x - 1/2) / (sigma sqrt 2))) / 2``
+    per axis: the Gaussian blurred by the pixel's box, sampled at the pixel
+    centres. Its variance is ``sigma**2 + 1/12`` pixels² for ``sigma`` above
+    about 0.7 (less for smaller sigmas, where the centre pixel holds most of
+    the mass); point sampling instead would be badly wrong below one pixel.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> h = psf.gaussian(2.0)
+    >>> h.shape, round(float(h.sum()), 12)
+    ((17, 17), 1.0)
+    >>> psf.gaussian([1.0, 2.0, 2.0]).shape
+    (9, 17, 17)
+    """
+    if isinstance(sigma, numbers.Real) and not isinstance(sigma, bool):
+        ndim = 2 if ndim is None else _ndim_arg(ndim)
+        sigmas = (sigma,) * ndim
+    else:
+        try:
+            sigmas = tuple(np.asarray(sigma, dtype=object).ravel())
+        except TypeError:
+            raise ValueError(f"sigma must be a number or one per axis; got {sigma!r}") from None
+        if not sigmas:
+            raise ValueError("sigma must be a number or one per axis; got an empty sequence")
+        if ndim is not None and _ndim_arg(ndim) != len(sigmas):
+            raise ValueError(
+                f"sigma has {len(sigmas)} entries but ndim={ndim}; "
+                "give one sigma or one per axis"
+            )
+        ndim = len(sigmas)
+    sigmas = [_number("sigma", s) for s in sigmas]
+    for s in sigmas:
+        if s < 0:
+            raise ValueError(f"sigma must be zero or positive (pixels); got {s:g}")
+    if size is None:
+        shape = tuple(2 * math.ceil(4 * s) + 1 for s in sigmas)
+    else:
+        shape = _odd_shape("size", size, ndim)
+
+    psf = np.ones(())
+    for s, n in zip(sigmas, shape):
+        x = np.abs(np.arange(n) - n // 2).astype(np.float64)
+        if s == 0:
+            profile = (x == 0).astype(np.float64)
+        else:
+            scale = s * math.sqrt(2.0)
+            # erfc on |x| keeps the tails accurate (erf - erf cancels there)
+            profile = 0.5 * (special.erfc((x - 0.5) / scale)
+                             - special.erfc((x + 0.5) / scale))
+        psf = np.multiply.outer(psf, profile)
+    return _normalised(psf)
+
+
+def box(size, *, ndim=2):
+    """Uniform box PSF (e.g. a camera's pixel or a moving average).
+
+    Parameters
+    ----------
+    size : int or sequence of int
+        Odd width in pixels, for every axis or one per axis.
+    ndim : int, optional
+        Number of axes when `size` is a single number (default 2).
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Constant, summing to 1.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> h = psf.box(3)
+    >>> h.shape, float(h[0, 0] * 9)
+    ((3, 3), 1.0)
+    """
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        ndim = _ndim_arg(ndim)
+    else:
+        try:
+            ndim = len(size)
+        except TypeError:
+            raise ValueError(f"box size must be an odd integer; got {size!r}") from None
+    shape = _odd_shape("box size", size, ndim)
+    return _normalised(np.ones(shape))
+
+
+def disk(radius, *, ndim=2):
+    """Uniform disk PSF (out-of-focus blur); a ball for ``ndim=3``.
+
+    Parameters
+    ----------
+    radius : float
+        Radius in pixels, > 0.
+    ndim : int, optional
+        2 for a disk (default), 3 for a ball, 1 for a segment.
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Pixels inside the disk are equal; pixels on the rim hold the fraction
+        of their area inside, found with 8 sub-samples per pixel and axis.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> h = psf.disk(4)
+    >>> h.shape
+    (9, 9)
+    >>> round(1 / float(h.max()), 1)   # area in pixels, close to pi * 4**2
+    50.4
+    """
+    radius = _positive("radius", radius)
+    ndim = _ndim_arg(ndim)
+    half = max(0, math.ceil(radius - 0.5))
+    k = np.abs(np.arange(2 * half + 1) - half).astype(np.float64)
+    grids = np.meshgrid(*([k] * ndim), indexing="ij", sparse=True)
+    nearest = sum(np.maximum(g - 0.5, 0.0) ** 2 for g in grids)
+    farthest = sum((g + 0.5) ** 2 for g in grids)
+    r2 = radius * radius
+    psf = np.broadcast_to(farthest <= r2, (2 * half + 1,) * ndim).astype(np.float64)
+
+    rim = np.argwhere((nearest < r2) & (farthest > r2))
+    sub = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - 0.5
+    offsets = np.stack(np.meshgrid(*([sub] * ndim), indexing="ij"), -1).reshape(-1, ndim)
+    chunk = max(1, 2**22 // offsets.size)
+    for start in range(0, len(rim), chunk):
+        pixels = rim[start:start + chunk]
+        points = (pixels - half)[:, None, :] + offsets[None, :, :]
+        psf[tuple(pixels.T)] = np.mean(np.sum(points**2, axis=-1) <= r2, axis=1)
+    if not psf.any():  # smaller than the sub-sampling: a point
+        psf[(half,) * ndim] = 1.0
+    return _normalised(_trim(psf))
+
+
+def motion(length, angle, *, size=None):
+    """Linear motion blur PSF (2-D).
+
+    Parameters
+    ----------
+    length : float
+        Length of the motion in pixels, > 0 (may be fractional).
+    angle : float
+        Direction in degrees, counter-clockwise from the +x (column) axis as
+        seen on screen, where rows go down: 90 is straight up.
+    size : int or (int, int), optional
+        Odd size. Default: the smallest odd size that holds the whole PSF
+        (one row for ``angle=0``).
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Sums to 1; its centroid is the centre pixel.
+
+    Notes
+    -----
+    The segment is sampled at 16 points per pixel of length and each point is
+    spread over its four neighbouring pixels with bilinear weights, i.e. the
+    segment convolved with a separable triangle of width 2 pixels. This is
+    anti-aliased and sub-pixel exact: the centroid is the centre and the second
+    moment along the motion is ``length**2 / 12 + 1/6``.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> psf.motion(9, 0).shape       # horizontal: one row
+    (1, 11)
+    >>> psf.motion(9, 30).shape
+    (7, 9)
+    """
+    length = _positive("length", length)
+    angle = _number("angle", angle)
+    theta = math.radians(angle)
+    dx, dy = math.cos(theta), -math.sin(theta)  # column and row steps
+    dx = 0.0 if abs(dx) < 1e-12 else dx
+    dy = 0.0 if abs(dy) < 1e-12 else dy
+
+    count = max(2, math.ceil(16 * length))
+    t = ((np.arange(count) + 0.5) / count - 0.5) * length
+    half = math.ceil(length / 2) + 1
+    rows, cols = half + t * dy, half + t * dx
+    r0, c0 = np.floor(rows).astype(int), np.floor(cols).astype(int)
+    fr, fc = rows - r0, cols - c0
+    n = 2 * half + 1
+    psf = np.zeros(n * n)
+    for dr, wr in ((0, 1 - fr), (1, fr)):
+        for dc, wc in ((0, 1 - fc), (1, fc)):
+            psf += np.bincount((r0 + dr) * n + (c0 + dc), weights=wr * wc, minlength=n * n)
+    psf = _trim(psf.reshape(n, n))
+    if size is not None:
+        psf = _fit(psf, _odd_shape("size", size, 2))
+        if not psf.any():
+            raise ValueError(f"size={size!r} crops away the whole motion PSF")
+    return _normalised(psf)
+
+
+def _airy_radius(wavelength, na):
+    """Radius of the Airy disk's first dark ring, 0.61 wavelength / NA."""
+    return _BESSEL_J1_ZERO / (2 * math.pi) * wavelength / na
+
+
+def airy(wavelength, na, pixel_size, *, size=None):
+    """Airy pattern: the in-focus PSF of an ideal circular-aperture lens (2-D).
+
+    Parameters
+    ----------
+    wavelength : float
+        Emission wavelength, in the unit of `pixel_size` (e.g. µm).
+    na : float
+        Numerical aperture of the objective, > 0.
+    pixel_size : float
+        Pixel size in the sample plane, same unit as `wavelength`.
+    size : int or (int, int), optional
+        Odd size. Default covers five Airy radii, at most 129 pixels.
+
+    Returns
+    -------
+    psf : ndarray of float64
+        ``(2 J1(v) / v)**2`` with ``v = 2 pi NA r / wavelength``, averaged
+        over each pixel (8 x 8 sub-samples), summing to 1.
+
+    Notes
+    -----
+    The first dark ring is at ``r = 0.61 wavelength / NA``; the FWHM is
+    ``0.51 wavelength / NA``.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> h = psf.airy(0.52, 1.4, 0.065)
+    >>> h.shape, bool(h[h.shape[0] // 2, h.shape[1] // 2] == h.max())
+    ((37, 37), True)
+    """
+    wavelength = _positive("wavelength", wavelength)
+    na = _positive("na", na)
+    pixel_size = _positive("pixel_size", pixel_size)
+    if size is None:
+        half = math.ceil(5 * _airy_radius(wavelength, na) / pixel_size)
+        half = min(max(half, 2), _AIRY_MAX_HALF)
+        shape = (2 * half + 1,) * 2
+    else:
+        shape = _odd_shape("size", size, 2)
+    scale = 2 * math.pi * na * pixel_size / wavelength  # v per pixel
+
+    def intensity(y, x):
+        v = scale * np.hypot(y, x)
+        safe = np.where(v == 0, 1.0, v)
+        return np.where(v == 0, 1.0, (2 * special.j1(safe) / safe) ** 2)
+
+    return _normalised(_pixel_average(intensity, shape, _SUPERSAMPLE))
+
+
+def widefield(na, wavelength, refractive_index, pixel_size, z_step, *, shape=None):
+    """3-D widefield fluorescence PSF from Born–Wolf scalar diffraction.
+
+    Parameters
+    ----------
+    na : float
+        Numerical aperture of the objective, ``0 < na < refractive_index``.
+    wavelength : float
+        Emission wavelength in vacuum, in the unit of `pixel_size` (e.g. µm).
+    refractive_index : float
+        Refractive index n of the immersion medium (1.518 for oil).
+    pixel_size : float
+        Lateral pixel size in the sample, same unit as `wavelength`.
+    z_step : float
+        Distance between planes, same unit.
+    shape : int or (int, int, int), optional
+        Odd size, axes (z, y, x). Default: three axial first zeros
+        (``2 n wavelength / NA**2`` each) either side of focus, laterally five
+        Airy radii or half the geometric defocus cone at the top plane,
+        whichever is larger; at most 65 per axis.
+
+    Returns
+    -------
+    psf : ndarray of float64, axes (z, y, x)
+        Sums to 1 over the whole volume; the focus is the centre voxel.
+
+    Notes
+    -----
+    Born & Wolf, *Principles of Optics*, 7th ed., §8.8 (paraxial, scalar):
+
+    .. math::
+
+        I(u, v) = \\left| 2 \\int_0^1 J_0(v \\rho)\\,
+                  e^{-\\tfrac{i}{2} u \\rho^2} \\rho \\, d\\rho \\right|^2,
+        \\qquad v = \\frac{2\\pi}{\\lambda}\\,\\mathrm{NA}\\, r, \\qquad
+        u = \\frac{2\\pi}{\\lambda}\\,\\frac{\\mathrm{NA}^2}{n}\\, z,
+
+    with λ the vacuum wavelength, r the lateral and z the axial distance from
+    focus (Born & Wolf's u, v with ``sin α = NA / n`` and the wavelength in the
+    medium ``λ / n``). ``I(0, v)`` is the Airy pattern and
+    ``I(u, 0) = (sin(u/4) / (u/4))**2``. The integral is evaluated by
+    Gauss–Legendre quadrature on a fine radial grid for every plane, then
+    interpolated to the pixels and averaged over 4 x 4 lateral sub-samples;
+    planes are sampled at their centre. Aberrations (refractive-index
+    mismatch, Gibson–Lanni) and vectorial effects are not modelled.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> h = psf.widefield(1.4, 0.52, 1.518, 0.1, 0.25)
+    >>> h.shape
+    (21, 61, 61)
+    >>> bool(np.unravel_index(h.argmax(), h.shape) == (10, 30, 30))
+    True
+    """
+    na = _positive("na", na)
+    wavelength = _positive("wavelength", wavelength)
+    n = _positive("refractive_index", refractive_index)
+    pixel_size = _positive("pixel_size", pixel_size)
+    z_step = _positive("z_step", z_step)
+    if na >= n:
+        raise ValueError(
+            f"na ({na:g}) must be smaller than refractive_index ({n:g}); "
+            "the NA of a lens cannot exceed the index of its medium"
+        )
+    if shape is None:
+        axial_zero = 2 * n * wavelength / na**2
+        z_half = min(max(math.ceil(3 * axial_zero / z_step), 2), _MAX_HALF)
+        cone = 0.5 * z_half * z_step * na / math.sqrt(n * n - na * na)
+        lateral = max(5 * _airy_radius(wavelength, na), cone)
+        xy_half = min(max(math.ceil(lateral / pixel_size), 2), _MAX_HALF)
+        shape = (2 * z_half + 1, 2 * xy_half + 1, 2 * xy_half + 1)
+    else:
+        shape = _odd_shape("shape", shape, 3)
+    nz, ny, nx = shape
+    factor = _WIDEFIELD_SUPERSAMPLE
+
+    # lateral sub-sample radii (in the length unit) and a fine radial grid
+    y = ((np.arange(ny * factor) + 0.5) / factor - 0.5 - ny // 2) * pixel_size
+    x = ((np.arange(nx * factor) + 0.5) / factor - 0.5 - nx // 2) * pixel_size
+    r = np.hypot(y[:, None], x[None, :])
+    dr = pixel_size / (2 * factor)
+    r_grid = np.arange(math.ceil(r.max() / dr) + 2) * dr
+    z = (np.arange(nz) - nz // 2) * z_step
+
+    k = 2 * math.pi / wavelength
+    v = k * na * r_grid
+    u = k * na**2 / n * z
+    nodes = 64 + math.ceil(v.max() + np.abs(u).max())
+    rho, weights = np.polynomial.legendre.leggauss(nodes)
+    rho, weights = (rho + 1) / 2, weights / 2
+    bessel = special.j0(np.outer(v, rho)) * (rho * weights)  # (r, nodes)
+    defocus = np.exp(-0.5j * np.outer(u, rho**2))           # (z, nodes)
+    profile = np.abs(2 * (defocus @ bessel.T)) ** 2          # (z, r)
+
+    position = r / dr
+    i0 = np.floor(position).astype(np.intp)
+    frac = position - i0
+    psf = np.empty(shape)
+    for iz in range(nz):
+        plane = profile[iz, i0] * (1 - frac) + profile[iz, i0 + 1] * frac
+        psf[iz] = plane.reshape(ny, factor, nx, factor).mean(axis=(1, 3))
+    return _normalised(psf)
+
+
+# --------------------------------------------------------------- measured
+
+
+def _read(path):
+    suffix = path.suffix.lower()
+    if suffix in (".tif", ".tiff"):
+        import tifffile
+
+        return np.asarray(tifffile.imread(path))
+    if suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    import imageio.v3 as iio
+
+    image = np.asarray(iio.imread(path))
+    if image.ndim == 3 and image.shape[-1] in (3, 4):  # RGB(A) -> grey (Rec. 709)
+        image = image[..., :3].astype(np.float64) @ np.array([0.2125, 0.7154, 0.0721])
+    elif image.ndim == 3 and image.shape[-1] == 2:  # grey + alpha
+        image = image[..., 0]
+    return image
+
+
+def _border_mask(shape):
+    mask = np.zeros(shape, dtype=bool)
+    for axis in range(len(shape)):
+        index = [slice(None)] * len(shape)
+        for edge in (0, -1):
+            index[axis] = edge
+            mask[tuple(index)] = True
+    return mask
+
+
+def load(path, *, background="auto", size=None):
+    """Read a measured PSF (e.g. an image of a bead) and make it a clean PSF.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.tif``/``.tiff`` (tifffile; 2-D or a 3-D stack), ``.png``/``.jpg``
+        (imageio; colour is converted to grey) or ``.npy`` file.
+    background : "auto", float or None, optional
+        Subtracted before anything else: "auto" (default) uses the median of
+        the border pixels, a number is used as given, None subtracts nothing.
+        Negative values left afterwards are set to 0.
+    size : int or sequence of int, optional
+        Odd size of the result per axis. Default: the largest odd size that
+        fits the file's array (its size, or one less where it is even).
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Odd-sized, summing to 1, with the intensity centroid (rounded to the
+        nearest pixel) at index ``n // 2``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    OSError
+        If the file cannot be read.
+    ValueError
+        For an unsupported suffix, a bad `background` or `size`, or a PSF with
+        nothing left above the background.
+
+    Notes
+    -----
+    The centroid is taken over the pixels above 5 % of the maximum, so that
+    the noise left after background subtraction does not pull it towards the
+    middle of the field. The PSF is moved by whole pixels (cropping, with
+    zeros where the window reaches past the measured field), never
+    interpolated.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from restore import psf
+    >>> path = os.path.join(tempfile.mkdtemp(), "bead.npy")
+    >>> np.save(path, np.roll(psf.gaussian(2.0, size=31), (3, -2), axis=(0, 1)))
+    >>> h = psf.load(path)
+    >>> h.shape, np.unravel_index(h.argmax(), h.shape) == (15, 15)
+    ((31, 31), True)
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FILE_SUFFIXES:
+        raise ValueError(
+            f"psf file '{path}' has an unsupported suffix {suffix or '(none)'!r}; "
+            "use .tif, .tiff, .png, .jpg, .jpeg or .npy"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"psf file '{path}' does not exist")
+    try:
+        data = _read(path)
+    except Exception as error:  # any reader failure is a bad file for the user
+        raise OSError(f"psf file '{path}' could not be read: {error}") from error
+    if np.iscomplexobj(data) or data.dtype.kind not in "biuf":
+        raise ValueError(f"psf file '{path}' does not hold real numbers (dtype {data.dtype})")
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim == 0 or data.size == 0:
+        raise ValueError(f"psf file '{path}' holds an empty array (shape {data.shape})")
+    if not np.all(np.isfinite(data)):
+        raise ValueError(f"psf file '{path}' contains NaN or infinite values")
+
+    if background is None:
+        level = 0.0
+    elif isinstance(background, str):
+        if background != "auto":
+            raise ValueError(
+                f"background must be 'auto', a number or None; got {background!r}"
+            )
+        level = float(np.median(data[_border_mask(data.shape)]))
+    else:
+        level = _number("background", background)
+    data = np.maximum(data - level, 0.0)
+    if not data.any():
+        raise ValueError(
+            f"psf file '{path}' has no signal above the background ({level:g}); "
+            "check the file or pass background=None"
+        )
+    weights = np.where(data >= _CENTROID_FLOOR * data.max(), data, 0.0)
+    psf = _recentre(data, size, weights)
+    if not psf.any():
+        raise ValueError(f"psf file '{path}' is all zero inside size={size!r}")
+    return _normalised(psf)
+
+
+def normalize(psf):
+    """Return `psf` as float64 scaled to sum 1, after checking it.
+
+    Parameters
+    ----------
+    psf : array_like
+        Finite, non-negative, with a positive sum.
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Same shape, summing to 1.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> float(psf.normalize([[0, 1, 0], [1, 2, 1], [0, 1, 0]])[1, 1])
+    0.3333333333333333
+    """
+    return _normalised(_checked_array(psf))
+
+
+def center(psf, *, size=None):
+    """Crop `psf` to an odd size with its intensity centroid at the centre.
+
+    Parameters
+    ----------
+    psf : array_like
+        Finite, non-negative, with a positive sum; any size.
+    size : int or sequence of int, optional
+        Odd size of the result. Default: the largest odd size that fits.
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Odd-sized, summing to 1, with the centroid (rounded to the nearest
+        pixel) at index ``n // 2``; moved by whole pixels, zero where the
+        window reaches past the input.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> h = psf.center(np.pad(np.ones((3, 3)), ((0, 3), (1, 0))))
+    >>> h.shape, float(h[2, 2] * 9)
+    ((5, 3), 1.0)
+    """
+    psf = _checked_array(psf)
+    return _normalised(_recentre(psf, size, psf))
+
+
+# ------------------------------------------------------------------- specs
+
+
+def _build_gauss(values, ndim):
+    if len(values) not in (1, ndim):
+        raise ValueError(
+            f"sigma has {len(values)} values but ndim={ndim}; give one sigma or "
+            f"one per axis{' (z, y, x)' if ndim == 3 else ''}"
+        )
+    return gaussian(values[0] if len(values) == 1 else values, ndim=ndim)
+
+
+def _build_box(values, ndim):
+    (size,) = values
+    if not float(size).is_integer():
+        raise ValueError(f"box size must be an odd integer; got {size:g}")
+    return box(int(size), ndim=ndim)
+
+
+# name: (parameter names, the one ndim it supports or None, builder)
+_SPEC_MODELS = {
+    "gauss": (("sigma",), None, _build_gauss),
+    "box": (("size",), None, _build_box),
+    "disk": (("radius",), None, lambda v, ndim: disk(v[0], ndim=ndim)),
+    "motion": (("length", "angle"), 2, lambda v, ndim: motion(*v)),
+    "airy": (("wavelength", "na", "pixel"), 2, lambda v, ndim: airy(*v)),
+    "widefield": (("na", "wavelength", "n", "pixel", "zstep"), 3,
+                  lambda v, ndim: widefield(*v)),
+}
+_SPEC_ALIASES = {"gaussian": "gauss", "defocus": "disk"}
+
+
+def _not_understood(spec, reason=""):
+    return ValueError(
+        f"psf spec {spec!r} is not understood{': ' + reason if reason else ''}; "
+        "accepted forms: " + ", ".join(SPEC_FORMS)
+    )
+
+
+def _looks_like_file(text):
+    return Path(text).suffix.lower() in FILE_SUFFIXES or os.path.isfile(text)
+
+
+def _check_file_ndim(psf, path, ndim):
+    if psf.ndim != ndim:
+        raise ValueError(
+            f"psf file '{path}' holds a {psf.ndim}-D PSF but ndim={ndim}; "
+            f"give a PSF with one axis per image axis"
+        )
+    return psf
+
+
+def _parse_arguments(spec, name, text):
+    """Values of a model's parameters from 'A,B' or 'key=A,key=B' text."""
+    params = _SPEC_MODELS[name][0]
+    varargs = name == "gauss"  # gauss takes any number of sigmas
+    positional, named = [], {}
+    for item in text.split(","):
+        key, eq, value = item.partition("=")
+        key, value = (key.strip().lower(), value.strip()) if eq else (None, key.strip())
+        if not value:
+            raise _not_understood(spec, "an argument is empty")
+        try:
+            number = float(value)
+        except ValueError:
+            raise _not_understood(spec, f"{value!r} is not a number") from None
+        if not math.isfinite(number):
+            raise _not_understood(spec, f"{value!r} is not a finite number")
+        if key is not None and key not in params:
+            raise _not_understood(
+                spec, f"{key!r} is not a parameter of {name} ({', '.join(params)})"
+            )
+        if varargs:
+            positional.append(number)
+        elif key is None:
+            if named:
+                raise _not_understood(spec, "a plain value follows a named one")
+            positional.append(number)
+        else:
+            if key in named or params.index(key) < len(positional):
+                raise _not_understood(spec, f"{key!r} is given twice")
+            named[key] = number
+    if varargs:
+        return positional
+    values = dict(zip(params, positional), **named)
+    if len(positional) > len(params) or len(values) != len(params):
+        raise _not_understood(
+            spec, f"{name} takes {len(params)} values "
+            f"({','.join(p.upper() for p in params)})"
+        )
+    return [values[p] for p in params]
+
+
+def from_spec(spec, *, ndim=2):
+    """Build a PSF from a short text spec or a file name.
+
+    Parameters
+    ----------
+    spec : str or path-like
+        One of (numbers in pixels unless said otherwise)::
+
+            gauss:SIGMA[,SIGMA...]   one sigma, or one per axis (z, y, x)
+            box:SIZE                 odd integer
+            disk:RADIUS
+            motion:LENGTH,ANGLE      angle in degrees, 2-D only
+            airy:WAVELENGTH,NA,PIXEL              2-D only
+            widefield:NA,WAVELENGTH,N,PIXEL,ZSTEP 3-D only (z, y, x)
+            PATH.tif / .tiff / .png / .jpg / .npy (see load)
+
+        Values may also be named, e.g. ``motion:length=21,angle=11``
+        (names: sigma, size, radius, length, angle, wavelength, na, pixel, n,
+        zstep). Anything with a known file suffix, or naming an existing file,
+        is read with :func:`load`.
+    ndim : int, optional
+        Number of axes of the image the PSF is for (default 2).
+
+    Returns
+    -------
+    psf : ndarray of float64
+        `ndim`-dimensional, odd-sized, summing to 1.
+
+    Raises
+    ------
+    ValueError
+        For a spec that is not understood (the message lists the accepted
+        forms), values out of range, or a model or file of the wrong
+        dimensionality.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> psf.from_spec("gauss:2").shape
+    (17, 17)
+    >>> psf.from_spec("gauss:1,2,2", ndim=3).shape
+    (9, 17, 17)
+    >>> psf.from_spec("motion:length=21,angle=90").shape
+    (23, 1)
+    """
+    ndim = _ndim_arg(ndim)
+    if isinstance(spec, os.PathLike):
+        return _check_file_ndim(load(spec), spec, ndim)
+    if not isinstance(spec, str):
+        raise TypeError(f"psf spec must be a string; got {type(spec).__name__}")
+    text = spec.strip()
+    if not text:
+        raise _not_understood(spec)
+    if _looks_like_file(text):
+        return _check_file_ndim(load(text), text, ndim)
+    name, colon, arguments = text.partition(":")
+    name = name.strip().lower()
+    name = _SPEC_ALIASES.get(name, name)
+    if name not in _SPEC_MODELS or not colon or not arguments.strip():
+        raise _not_understood(spec)
+    _, model_ndim, build = _SPEC_MODELS[name]
+    if model_ndim is not None and model_ndim != ndim:
+        axes = "2-D (y, x)" if model_ndim == 2 else "3-D (z, y, x)"
+        raise ValueError(
+            f"psf spec {spec!r}: the {name} model is {axes} but ndim={ndim} was "
+            f"asked; use a {ndim}-D model such as 'gauss:2' or a PSF file"
+        )
+    values = _parse_arguments(spec, name, arguments)
+    try:
+        return build(values, ndim)
+    except ValueError as error:
+        raise ValueError(f"psf spec {spec!r} is invalid: {error}") from None
+
+
+def as_psf(psf_or_spec, *, ndim):
+    """A normalised float64 PSF from an array or a spec string.
+
+    The one entry point solvers use for their `psf` argument.
+
+    Parameters
+    ----------
+    psf_or_spec : array_like, str or path-like
+        An array (NumPy, or anything :func:`numpy.asarray` takes; a CuPy array
+        is copied to the host), or a spec for :func:`from_spec`.
+    ndim : int
+        Number of axes the PSF must have (the image's spatial axes).
+
+    Returns
+    -------
+    psf : ndarray of float64
+        Summing to 1. An array keeps its shape: its centre is taken to be
+        index ``n // 2`` on each axis (see :func:`center` to re-centre one).
+
+    Raises
+    ------
+    ValueError
+        If the array has the wrong number of axes, non-finite or negative
+        values or a zero sum, or the spec is not understood.
+    TypeError
+        If `psf_or_spec` is neither an array nor a string.
+
+    Examples
+    --------
+    >>> from restore import psf
+    >>> psf.as_psf("disk:3", ndim=2).shape
+    (7, 7)
+    >>> float(psf.as_psf(np.ones((3, 3)), ndim=2)[0, 0])
+    0.1111111111111111
+    """
+    ndim = _ndim_arg(ndim)
+    if isinstance(psf_or_spec, (str, os.PathLike)):
+        return from_spec(psf_or_spec, ndim=ndim)
+    if psf_or_spec is None or isinstance(psf_or_spec, (bool, numbers.Number)):
+        raise TypeError(
+            "psf must be an array or a spec string such as 'gauss:2'; "
+            f"got {type(psf_or_spec).__name__}"
+        )
+    psf = _checked_array(psf_or_spec)
+    if psf.ndim != ndim:
+        raise ValueError(
+            f"psf has {psf.ndim} dimensions but ndim={ndim}; give a PSF with one "
+            f"axis per image axis (e.g. 'gauss:2' for 2-D)"
+        )
+    return _normalised(psf)

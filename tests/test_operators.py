@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+import scipy.ndimage
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import restore
+from restore.operators import BOUNDARIES, Blur, WorkDomain
+
+
+@st.composite
+def shapes_and_psfs(draw):
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.integers(4, 14)) for _ in range(ndim))
+    psf_shape = tuple(draw(st.integers(1, n)) for n in shape)
+    seed = draw(st.integers(0, 2**31))
+    return shape, psf_shape, seed
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes_and_psfs(), st.sampled_from(BOUNDARIES))
+def test_adjoint_identity(case, boundary):
+    """⟨Hx, y⟩ = ⟨x, Hᵀy⟩ for random N-D shapes, PSFs and every boundary."""
+    shape, psf_shape, seed = case
+    rng = np.random.default_rng(seed)
+    H = Blur(rng.random(psf_shape), shape, boundary=boundary, dtype=np.float64)
+    x = rng.standard_normal(H.input_shape)
+    y = rng.standard_normal(H.shape)
+    lhs = np.vdot(H.apply(x), y)
+    rhs = np.vdot(x, H.adjoint(y))
+    assert abs(lhs - rhs) <= 1e-10 * (np.linalg.norm(x) * np.linalg.norm(y) + 1)
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+@pytest.mark.parametrize("psf_size", [3, 4, 5])
+def test_delta_blurs_to_the_psf(ndim, psf_size):
+    """A centred delta comes out as the PSF itself, its centre at n//2 (even sizes too)."""
+    rng = np.random.default_rng(ndim)
+    psf = rng.random((psf_size,) * ndim)
+    n = 11
+    delta = np.zeros((n,) * ndim)
+    delta[(n // 2,) * ndim] = 1
+    out = Blur(psf, delta.shape, boundary="zero", dtype=np.float64).apply(delta)
+    start = n // 2 - psf_size // 2
+    window = tuple(slice(start, start + psf_size) for _ in range(ndim))
+    np.testing.assert_allclose(out[window], psf, atol=1e-12)
+    assert abs(out.sum() - psf.sum()) < 1e-10
+
+
+@pytest.mark.parametrize("shape,psf_shape", [((31,), (7,)), ((20, 25), (5, 9)), ((9, 12, 10), (3, 5, 7))])
+def test_zero_boundary_matches_fftconvolve(shape, psf_shape):
+    rng = np.random.default_rng(1)
+    x, psf = rng.random(shape), rng.random(psf_shape)
+    ours = Blur(psf, shape, boundary="zero", dtype=np.float64).apply(x)
+    np.testing.assert_allclose(ours, scipy.signal.fftconvolve(x, psf, mode="same"), atol=1e-12)
+
+
+@pytest.mark.parametrize("boundary,mode", [("reflect", "reflect"), ("periodic", "wrap")])
+def test_reflect_and_periodic_match_ndimage(boundary, mode):
+    """scipy.ndimage.convolve's 'reflect' is the symmetric mirror we use; 'wrap' is periodic."""
+    rng = np.random.default_rng(2)
+    x, psf = rng.random((16, 19)), rng.random((5, 7))
+    ours = Blur(psf, x.shape, boundary=boundary, dtype=np.float64).apply(x)
+    np.testing.assert_allclose(ours, scipy.ndimage.convolve(x, psf, mode=mode), atol=1e-12)
+
+
+def test_reflect_with_psf_wider_than_the_image():
+    """Mirroring more than one image width still matches ndimage (repeated reflection)."""
+    rng = np.random.default_rng(3)
+    x, psf = rng.random((4,)), rng.random((9,))
+    ours = Blur(psf, x.shape, boundary="reflect", dtype=np.float64).apply(x)
+    np.testing.assert_allclose(ours, scipy.ndimage.convolve(x, psf, mode="reflect"), atol=1e-12)
+
+
+def test_unknown_boundary_is_the_valid_convolution():
+    rng = np.random.default_rng(4)
+    psf = rng.random((5, 3))
+    H = Blur(psf, (12, 10), boundary="unknown", dtype=np.float64)
+    assert H.input_shape == (16, 12)
+    x = rng.random(H.input_shape)
+    np.testing.assert_allclose(H.apply(x), scipy.signal.fftconvolve(x, psf, mode="valid"), atol=1e-12)
+
+
+def test_blur_keeps_dtype_and_flux():
+    psf = restore.psf.gaussian(1.5)
+    image = np.ones((40, 40), dtype=np.uint8) * 7
+    out = restore.blur(image, psf)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, 7, rtol=1e-5)
+    assert restore.blur(image.astype(np.float64), psf).dtype == np.float64
+
+
+def test_blur_rejects_wrong_psf_dimensions():
+    with pytest.raises(ValueError, match="psf has 2 dimensions but the image has 1"):
+        restore.blur(np.ones(10), np.ones((3, 3)))
+
+
+def test_blur_rejects_unknown_boundary_name():
+    with pytest.raises(ValueError, match="boundary='mirror' is not supported"):
+        restore.blur(np.ones(10), np.ones(3), boundary="mirror")
+
+
+@pytest.mark.parametrize("boundary", ["reflect", "unknown", "periodic"])
+def test_work_domain_window_holds_the_observation(boundary):
+    rng = np.random.default_rng(5)
+    f = rng.random((20, 17)).astype(np.float32)
+    domain = WorkDomain(np.ones((5, 5), np.float32) / 25, f, boundary)
+    np.testing.assert_array_equal(domain.crop(domain.data), f)
+    if boundary == "unknown":
+        assert float(domain.mask.sum()) == f.size
+    else:
+        assert domain.mask is None
