@@ -75,6 +75,17 @@ def to_gpu(x):
     return _cupy.asarray(x)
 
 
+def ndimage_module(xp):
+    """``scipy.ndimage`` for NumPy, ``cupyx.scipy.ndimage`` for CuPy."""
+    if xp is np:
+        import scipy.ndimage
+
+        return scipy.ndimage
+    import cupyx.scipy.ndimage
+
+    return cupyx.scipy.ndimage
+
+
 def next_fast_length(n):
     """Smallest length >= `n` that real FFTs handle quickly (2, 3, 5, 7 factors)."""
     return scipy.fft.next_fast_len(int(n), real=True)

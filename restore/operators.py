@@ -24,7 +24,7 @@ mirrored pixels back), so ``<H x, y> == <x, Hᵀ y>`` holds exactly in every mod
 
 import numpy as np
 
-from ._backend import array_module, float_dtype, irfftn, next_fast_length, rfftn
+from ._backend import array_module, float_dtype, irfftn, ndimage_module, next_fast_length, rfftn
 
 BOUNDARIES = ("periodic", "reflect", "zero", "unknown")
 
@@ -36,6 +36,27 @@ def check_boundary(boundary, allowed=BOUNDARIES):
             f"boundary={boundary!r} is not supported here; use one of "
             + ", ".join(repr(b) for b in allowed)
         )
+
+
+def is_mirror_symmetric(psf):
+    """True when flipping `psf` along any one axis leaves it unchanged.
+
+    Then a mirrored image, blurred, is the mirror of the blurred image, and
+    reflecting the observation past its borders is consistent with the blur.
+    """
+    xp = array_module(psf)
+    tolerance = 1e-6 * float(xp.abs(psf).max())
+    return all(
+        float(xp.abs(psf - xp.flip(psf, axis=a)).max()) <= tolerance for a in range(psf.ndim)
+    )
+
+
+def resolve_boundary(boundary, psf, *, asymmetric):
+    """Turn ``boundary="auto"`` into a mode: "reflect" for mirror-symmetric PSFs,
+    `asymmetric` ("smooth" or "unknown") otherwise. Other values pass through."""
+    if boundary != "auto":
+        return boundary
+    return "reflect" if is_mirror_symmetric(psf) else asymmetric
 
 
 def psf_centre(psf_shape):
@@ -168,29 +189,7 @@ class Blur:
         """Return Hᵀ 1: how much of each unknown pixel reaches the observation."""
         return self.adjoint(self.xp.ones(self.shape, dtype=self.dtype))
 
-    def transfer(self, x, transfer_function):
-        """Multiply `x` (on ``work_shape``) by a real-FFT-domain `transfer_function`."""
-        return self._filter(x, transfer_function)
-
-    # -- the periodic work domain, for solvers that diagonalise H by FFT ------
-    def extend(self, f):
-        """Mirror the observed image `f` out to ``work_shape`` (for FFT-domain solvers).
-
-        The window where `f` sits is the one :meth:`restrict` cuts back out.
-        """
-        if self.boundary == "periodic":
-            return f
-        pad = [(o, w - n - o) for o, w, n in zip(self._offset, self.work_shape, self.shape)]
-        return self.xp.pad(f, pad, mode="symmetric")
-
-    def restrict(self, work):
-        """Cut the observed window out of a work-domain array."""
-        return work[self._window]
-
-    def observed_mask(self):
-        """Work-domain array: 1 where the image was observed, 0 elsewhere."""
-        return self._uncrop(self.xp.ones(self.shape, dtype=self.dtype))
-
+    # -- where the field of view sits -----------------------------------------
     def input_window(self):
         """Slices that cut the observed field of view out of an ``input_shape`` array."""
         if self.boundary == "unknown":
@@ -313,23 +312,30 @@ def blur(image, psf, *, boundary="reflect"):
     return Blur(psf, image.shape, boundary=boundary, dtype=dtype).apply(image.astype(dtype))
 
 
+#: Boundaries a solver on the periodic work grid can use (closed-form: all but "unknown").
+WORK_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
+
+
 class WorkDomain:
     """A deconvolution problem moved onto a periodic grid, for FFT-diagonal solvers.
 
-    ADMM and FISTA need H (and finite differences) to be diagonal in the
-    Fourier domain, i.e. periodic. Each boundary mode becomes a periodic
-    problem on the fast-FFT ``work_shape`` of :class:`Blur`:
+    Wiener, Tikhonov, ADMM and FISTA need H (and finite differences) to be
+    diagonal in the Fourier domain, i.e. periodic. Each boundary mode becomes
+    a periodic problem on a fast-FFT work grid larger than the image:
 
-    - "periodic": the image itself;
-    - "reflect": the image mirrored out to the work shape (pad by the PSF's
-      half-size or more, crop back);
+    - "periodic": the image itself, wrapping around;
+    - "reflect": the image mirrored out by the PSF's size (and on to the work
+      size): right for PSFs with mirror symmetry (Gaussian, disk, Airy);
+    - "smooth": the image continued by a smooth periodic blend of its
+      opposite (lightly smoothed) edges, with no mirrored detail: right for
+      asymmetric PSFs (motion), whose mirror image is a different blur;
     - "unknown": the observed image sits in a larger periodic scene; the data
       term covers only the observed pixels (``mask``), the rest is estimated.
 
     Attributes
     ----------
     op : Blur
-        Periodic blur on ``op.shape == work shape``.
+        Periodic blur on the work grid (``op.shape``).
     data : ndarray
         Observation on the work grid (zero outside the mask for "unknown").
     mask : ndarray or None
@@ -338,28 +344,40 @@ class WorkDomain:
         A first estimate on the work grid (the observation, extended).
     window : tuple of slice
         Where the observed image sits on the work grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from restore.psf import gaussian
+    >>> domain = WorkDomain(gaussian(2.0).astype(np.float32), np.ones((50, 60), np.float32), "smooth")
+    >>> domain.crop(domain.data).shape
+    (50, 60)
     """
 
     def __init__(self, psf, f, boundary, *, shape_multiple=1):
-        check_boundary(boundary, ("periodic", "reflect", "unknown"))
-        blur_op = Blur(psf, f.shape, boundary=boundary, dtype=f.dtype)
-        xp = blur_op.xp
+        check_boundary(boundary, WORK_BOUNDARIES)
+        xp = array_module(f)
         if boundary == "periodic":
-            self.op = blur_op
-            self.data, self.mask = f, None
+            self.op = Blur(psf, f.shape, boundary="periodic", dtype=f.dtype)
+            self.data = self.initial = f
+            self.mask = None
             self.window = tuple(slice(0, n) for n in f.shape)
-            self.initial = f
             return
-        shape = tuple(_fast_multiple(n, shape_multiple) for n in blur_op.work_shape)
-        offset = blur_op._offset
-        self.window = tuple(slice(o, o + n) for o, n in zip(offset, f.shape))
+        if boundary == "unknown":  # just the pixels that reach the field of view
+            margin = tuple(k // 2 for k in psf.shape)
+        else:  # pad by the PSF's size
+            margin = tuple(psf.shape)
+        shape = tuple(_fast_multiple(n + 2 * m, shape_multiple) for n, m in zip(f.shape, margin))
+        self.window = tuple(slice(m, m + n) for m, n in zip(margin, f.shape))
         self.op = Blur(psf, shape, boundary="periodic", dtype=f.dtype)
-        pad = [(o, w - n - o) for o, w, n in zip(offset, shape, f.shape)]
+        pad = [(m, w - n - m) for m, w, n in zip(margin, shape, f.shape)]
+        self.mask = None
         if boundary == "reflect":
-            self.data, self.mask = xp.pad(f, pad, mode="symmetric"), None
-            self.initial = self.data
+            self.data = self.initial = xp.pad(f, pad, mode="symmetric")
+        elif boundary == "smooth":
+            self.data = self.initial = smooth_extension(f, shape, margin, xp)
         else:
-            self.initial = xp.pad(f, pad, mode="edge")
+            self.initial = smooth_extension(f, shape, margin, xp)
             self.data = xp.zeros(shape, dtype=f.dtype)
             self.data[self.window] = f
             self.mask = xp.zeros(shape, dtype=f.dtype)
@@ -373,6 +391,37 @@ class WorkDomain:
         """Mean squared residual of H x against the observation, observed pixels only."""
         residual = self.crop(self.op.apply(x)) - self.crop(self.data)
         return float((residual * residual).mean())
+
+
+def smooth_extension(f, shape, offset, xp, edge_sigma=2.0):
+    """Continue `f` to `shape` periodically and smoothly, `f` starting at `offset`.
+
+    Axis by axis, the gap between the last and (wrapping round) the first
+    row is filled by a raised-cosine blend of the two, each lightly smoothed
+    along the edge so the fill carries no noise stripes. The result has no
+    jump across the periodic seam and no mirrored copies of detail.
+    """
+    ndimage = ndimage_module(xp)
+    out = f
+    for axis, (size, start) in enumerate(zip(shape, offset)):
+        n = out.shape[axis]
+        gap = size - n
+        if gap <= 0:
+            continue
+        first = xp.take(out, [0], axis=axis)
+        last = xp.take(out, [n - 1], axis=axis)
+        for other in range(out.ndim):
+            if other != axis and out.shape[other] > 1:
+                first = ndimage.gaussian_filter1d(first, edge_sigma, axis=other, mode="nearest")
+                last = ndimage.gaussian_filter1d(last, edge_sigma, axis=other, mode="nearest")
+        t = np.arange(1, gap + 1) / (gap + 1)
+        weight = (0.5 * (1 - np.cos(np.pi * t))).astype(f.dtype)
+        view = [1] * out.ndim
+        view[axis] = gap
+        weight = xp.asarray(weight.reshape(view))
+        fill = last + weight * (first - last)
+        out = xp.roll(xp.concatenate([out, fill], axis=axis), start, axis=axis)
+    return out
 
 
 def _fast_multiple(n, multiple):

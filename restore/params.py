@@ -209,6 +209,10 @@ class PowerLawSpectrum:
         x = to_host(xp.log(k[usable])).astype(np.float64)
         y = to_host(xp.log(signal[usable] / otf_power[usable])).astype(np.float64)
         exponent, log_amplitude = np.polyfit(x, y, 1)
+        if exponent > 0:
+            # No physical image has more power at high frequencies; sparse scenes
+            # (beads) are flat. Fit the level of a flat spectrum instead.
+            exponent, log_amplitude = 0.0, float(np.median(y))
         return cls(math.exp(log_amplitude), float(exponent))
 
     def __call__(self, shape, xp, dtype):
@@ -216,3 +220,25 @@ class PowerLawSpectrum:
         k = _frequency_radius(shape, xp, dtype)
         k = xp.maximum(k, 0.5 / max(shape))
         return (self.amplitude * k**self.exponent).astype(dtype)
+
+
+def gcv_on_observation(f, h, reg_power, xp):
+    """GCV's λ for the filter conj(H)/(|H|² + λ|R|²), from `f` on its own grid.
+
+    `f` is tapered (:func:`taper`) and treated as periodic, so that border
+    discontinuities and mirrored noise do not pass for "signal + white
+    noise" in the spectrum GCV reads. `reg_power` is |R|² on ``f.shape``'s
+    real-FFT half spectrum.
+    """
+    from ._backend import rfftn
+    from .operators import Blur
+
+    tapered, _ = taper(f, xp)
+    spectrum = rfftn(tapered, f.shape)
+    otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
+    return gcv_lambda(
+        (spectrum * spectrum.conj()).real,
+        (otf * otf.conj()).real,
+        reg_power,
+        rfft_weights(f.shape, xp, f.dtype),
+    )

@@ -3,23 +3,22 @@
 import numpy as np
 
 from .._backend import irfftn, rfftn
-from ..operators import Blur, check_boundary
+from ..operators import WorkDomain, check_boundary
 
 #: Boundaries a closed-form (Fourier-diagonal) solver can honour.
-FOURIER_BOUNDARIES = ("reflect", "periodic")
+FOURIER_BOUNDARIES = ("reflect", "smooth", "periodic")
 
 
 def fourier_problem(f, h, boundary):
-    """The operator and the observed image's spectrum on the periodic work domain."""
+    """The periodic work domain and the extended observation's spectrum."""
     check_boundary(boundary, FOURIER_BOUNDARIES)
-    op = Blur(h, f.shape, boundary=boundary, dtype=f.dtype)
-    spectrum = rfftn(op.extend(f), op.work_shape)
-    return op, spectrum
+    domain = WorkDomain(h, f, boundary)
+    return domain, rfftn(domain.data, domain.op.shape)
 
 
-def apply_filter(op, spectrum, transfer_function):
+def apply_filter(domain, spectrum, transfer_function):
     """Multiply `spectrum` by `transfer_function` and return the observed window."""
-    return op.restrict(irfftn(spectrum * transfer_function, op.work_shape))
+    return domain.crop(irfftn(spectrum * transfer_function, domain.op.shape))
 
 
 def difference_power(work_shape, xp, dtype):

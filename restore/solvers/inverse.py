@@ -1,11 +1,12 @@
 """The naive inverse filter: division by the OTF (the demonstration of noise amplification)."""
 
 from .. import params
-from ._fourier import apply_filter, fourier_problem
+from ..operators import check_boundary, resolve_boundary
+from ._fourier import FOURIER_BOUNDARIES, apply_filter, fourier_problem
 from ._framework import check_positive, run_solver
 
 
-def inverse(image, psf, *, threshold="auto", boundary="reflect", channel_axis=None,
+def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
             return_info=False):
     """Restore by dividing by the OTF: F / H where |H| is large enough, 0 elsewhere.
 
@@ -24,8 +25,12 @@ def inverse(image, psf, *, threshold="auto", boundary="reflect", channel_axis=No
         Frequencies where ``|H| < threshold · max|H|`` are set to zero
         (a truncated inverse). "auto" uses the estimated noise-to-signal
         amplitude ratio ``σ / std(f)``.
-    boundary : {"reflect", "periodic"}, optional
-        How the image continues past its edges.
+    boundary : {"auto", "reflect", "smooth", "periodic"}, optional
+        How the image continues past its edges: mirrored (consistent with
+        mirror-symmetric PSFs), a smooth blend of its opposite edges (no
+        mirrored detail: right for asymmetric PSFs such as motion blur), or
+        wrapping around. "auto" (default) picks "reflect" for PSFs symmetric
+        under flipping each axis and "smooth" otherwise.
     channel_axis : int, optional
         Axis of colour channels, each restored on its own.
     return_info : bool, optional
@@ -48,19 +53,22 @@ def inverse(image, psf, *, threshold="auto", boundary="reflect", channel_axis=No
     if threshold != "auto":
         threshold = check_positive("threshold", threshold)
 
+    check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
+
     def core(f, h, xp):
-        op, spectrum = fourier_problem(f, h, boundary)
+        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        domain, spectrum = fourier_problem(f, h, mode)
         if threshold == "auto":
             spread = float(f.std())
             tau = min(params.noise_sigma(f) / spread, 1.0) if spread > 0 else 1.0
         else:
             tau = threshold
-        otf = op.otf
+        otf = domain.op.otf
         magnitude = xp.abs(otf)
         keep = magnitude >= tau * float(magnitude.max())
         safe = xp.where(keep, otf, 1)
         transfer = xp.where(keep, 1 / safe, 0).astype(otf.dtype)
-        return apply_filter(op, spectrum, transfer), {"threshold": tau, "boundary": boundary}, None, "closed form"
+        return apply_filter(domain, spectrum, transfer), {"threshold": tau, "boundary": mode}, None, "closed form"
 
     return run_solver("inverse", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)

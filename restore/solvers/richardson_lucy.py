@@ -10,7 +10,7 @@ an unknown boundary, all in one multiplicative update:
 import math
 
 from .. import params
-from ..operators import Blur, check_boundary
+from ..operators import BOUNDARIES, Blur, check_boundary, resolve_boundary
 from ._framework import (
     Iteration,
     check_iterations,
@@ -25,7 +25,7 @@ AUTO_MAX_ITERATIONS = 500
 
 
 def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv=0.0,
-                    background=0.0, init="observation", boundary="reflect",
+                    background=0.0, init="observation", boundary="auto",
                     channel_axis=None, callback=None, return_info=False):
     """Restore an image with the Richardson–Lucy algorithm.
 
@@ -55,8 +55,9 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     init : "observation", float or array_like, optional
         First estimate: the observation itself, a constant, or an array of
         the image's shape.
-    boundary : {"reflect", "periodic", "zero", "unknown"}, optional
-        "unknown" estimates the scene also beyond the field of view and fits
+    boundary : {"auto", "reflect", "periodic", "zero", "unknown"}, optional
+        "auto" (default) is "reflect" for mirror-symmetric PSFs and "unknown"
+        otherwise (a mirrored asymmetric blur is a different blur). "unknown" estimates the scene also beyond the field of view and fits
         only the observed pixels (Bertero & Boccacci 2005): no ringing from
         the borders. "zero" is the plain update of scikit-image (no flux
         correction at the edges).
@@ -81,7 +82,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     >>> f = restore.blur(data.camera() / 255.0, restore.psf.gaussian(2.0))
     >>> x = restore.richardson_lucy(f, "gauss:2", iterations=20)
     """
-    check_boundary(boundary)
+    check_boundary(boundary, ("auto",) + BOUNDARIES)
     iterations = check_iterations(iterations)
     if tol is not None:
         tol = check_positive("tol", tol)
@@ -92,10 +93,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
             raise ValueError(f'init must be "observation", a number or an array, got {init!r}')
 
     def core(f, h, xp):
-        op = Blur(h, f.shape, boundary=boundary, dtype=f.dtype)
+        mode = resolve_boundary(boundary, h, asymmetric="unknown")
+        op = Blur(h, f.shape, boundary=mode, dtype=f.dtype)
         data = xp.maximum(f, 0)
         x = _initial_estimate(init, data, op, xp)
-        if boundary == "zero":
+        if mode == "zero":
             norm = None
         else:
             norm = op.adjoint_ones()
@@ -103,7 +105,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
             norm = xp.maximum(norm, 1e-3 * float(norm.max()))
         tiny = xp.finfo(f.dtype).tiny * 1e6
         parameters = {"accelerate": accelerate, "tv": tv, "background": background,
-                      "boundary": boundary}
+                      "boundary": mode}
 
         stop = None
         if iterations == "auto":

@@ -1,9 +1,8 @@
 """Tikhonov-regularised deconvolution, solved exactly in the Fourier domain."""
 
 from .. import params
-from .._backend import rfftn
-from ..operators import Blur
-from ._fourier import apply_filter, difference_power, fourier_problem
+from ..operators import check_boundary, resolve_boundary
+from ._fourier import FOURIER_BOUNDARIES, apply_filter, difference_power, fourier_problem
 from ._framework import check_positive, run_solver
 
 REGULARIZERS = ("identity", "gradient", "laplacian")
@@ -17,7 +16,7 @@ def regularizer_power(regularizer, work_shape, xp, dtype):
     return d2 if regularizer == "gradient" else d2 * d2
 
 
-def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="reflect",
+def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
              channel_axis=None, return_info=False):
     """Restore by Tikhonov regularisation: argmin ‖Hx − f‖² + λ‖Rx‖².
 
@@ -37,8 +36,12 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="reflec
     regularizer : {"laplacian", "gradient", "identity"}, optional
         R: the discrete Laplacian (smoothness of curvature), the gradient
         (smoothness) or the identity (small energy; the constant-NSR Wiener).
-    boundary : {"reflect", "periodic"}, optional
-        How the image continues past its edges.
+    boundary : {"auto", "reflect", "smooth", "periodic"}, optional
+        How the image continues past its edges: mirrored (consistent with
+        mirror-symmetric PSFs), a smooth blend of its opposite edges (no
+        mirrored detail: right for asymmetric PSFs such as motion blur), or
+        wrapping around. "auto" (default) picks "reflect" for PSFs symmetric
+        under flipping each axis and "smooth" otherwise.
     channel_axis : int, optional
         Axis of colour channels, each restored on its own.
     return_info : bool, optional
@@ -72,35 +75,27 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="reflec
         )
     lam = check_positive("lam", lam, auto=("gcv",))
 
+    check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
+
     def core(f, h, xp):
-        op, spectrum = fourier_problem(f, h, boundary)
-        otf = op.otf
+        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        domain, spectrum = fourier_problem(f, h, mode)
+        otf = domain.op.otf
         otf_power = (otf * otf.conj()).real
-        reg_power = regularizer_power(regularizer, op.work_shape, xp, f.dtype)
+        reg_power = regularizer_power(regularizer, domain.op.shape, xp, f.dtype)
         if lam == "gcv":
             chosen = _gcv_choice(f, h, regularizer, xp)
         else:
             chosen = lam
         transfer = otf.conj() / (otf_power + chosen * reg_power)
-        parameters = {"lam": chosen, "regularizer": regularizer, "boundary": boundary}
-        return apply_filter(op, spectrum, transfer), parameters, None, "closed form"
+        parameters = {"lam": chosen, "regularizer": regularizer, "boundary": mode}
+        return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
 
     return run_solver("tikhonov", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
 
 
 def _gcv_choice(f, h, regularizer, xp):
-    """GCV's λ, from the tapered observation on its own (periodic) grid.
-
-    The taper keeps border discontinuities and mirrored noise out of the
-    spectrum that GCV reads as "signal + white noise".
-    """
-    tapered, _ = params.taper(f, xp)
-    op = Blur(h, f.shape, boundary="periodic", dtype=f.dtype)
-    spectrum = rfftn(tapered, f.shape)
-    return params.gcv_lambda(
-        (spectrum * spectrum.conj()).real,
-        (op.otf * op.otf.conj()).real,
-        regularizer_power(regularizer, f.shape, xp, f.dtype),
-        params.rfft_weights(f.shape, xp, f.dtype),
-    )
+    """GCV's λ for regulariser `regularizer`, read off the observation itself."""
+    shape = f.shape
+    return params.gcv_on_observation(f, h, regularizer_power(regularizer, shape, xp, f.dtype), xp)

@@ -12,12 +12,12 @@ import math
 
 from .. import params
 from .._backend import irfftn, rfftn
-from ..operators import WorkDomain, check_boundary
+from ..operators import WorkDomain, check_boundary, resolve_boundary
 from ._fourier import difference_power
 from ._framework import Iteration, check_iterations, check_positive, run_solver
 from .regularizers import divergence, gradient
 
-ITERATIVE_BOUNDARIES = ("reflect", "periodic", "unknown")
+ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
 #: Iterations per trial λ while the discrepancy principle searches.
 SEARCH_ITERATIONS = 60
 #: ADMM penalty: small against |H|² ≤ 1, which suits the weak TV weights of deconvolution.
@@ -25,7 +25,7 @@ DEFAULT_RHO = 0.02
 
 
 def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="auto",
-       tol=1e-4, rho=None, boundary="reflect", channel_axis=None, callback=None,
+       tol=1e-4, rho=None, boundary="auto", channel_axis=None, callback=None,
        return_info=False):
     """Restore an image by total-variation regularised least squares (ADMM).
 
@@ -52,9 +52,11 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
         Relative primal/dual residual at which ADMM stops (Boyd et al. 2011).
     rho : float, optional
         ADMM penalty (dimensionless); default 0.02.
-    boundary : {"reflect", "periodic", "unknown"}, optional
+    boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
+        How the image continues past its edges (see :func:`restore.wiener`);
         "unknown" estimates the scene beyond the field of view and fits only
-        the observed pixels: no ringing from the borders.
+        the observed pixels: no ringing from the borders. "auto" (default)
+        picks "reflect" for mirror-symmetric PSFs and "smooth" otherwise.
     channel_axis : int, optional
         Axis of colour channels, each restored on its own.
     callback : callable, optional
@@ -76,7 +78,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
     >>> f = restore.blur(data.camera()[::4, ::4] / 255.0, restore.psf.gaussian(1.0))
     >>> x = restore.tv(f, "gauss:1", lam=0.5)
     """
-    check_boundary(boundary, ITERATIVE_BOUNDARIES)
+    check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))
     iterations = check_iterations(iterations)
     tol = check_positive("tol", tol)
@@ -84,7 +86,8 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
         rho = check_positive("rho", rho)
 
     def core(f, h, xp):
-        domain = WorkDomain(h, f, boundary)
+        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        domain = WorkDomain(h, f, mode)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
         limit = 300 if iterations == "auto" else iterations
         solver = _TVADMM(domain, isotropic=isotropic, nonnegative=nonnegative, xp=xp)
@@ -105,7 +108,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
             chosen, warm = lam, None
         x, k, reason = solve(chosen, warm, limit, _cropped(callback, domain))
         parameters = {"lam": chosen, "sigma": sigma, "isotropic": isotropic,
-                      "nonnegative": nonnegative, "boundary": boundary}
+                      "nonnegative": nonnegative, "boundary": mode}
         return domain.crop(x), parameters, k, reason
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,

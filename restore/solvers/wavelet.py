@@ -17,7 +17,7 @@ import pywt
 
 from .. import params
 from .._backend import is_gpu_array, to_gpu, to_host
-from ..operators import WorkDomain, check_boundary
+from ..operators import WorkDomain, check_boundary, resolve_boundary
 from ._framework import (
     Iteration,
     check_iterations,
@@ -26,14 +26,14 @@ from ._framework import (
     run_solver,
 )
 
-ITERATIVE_BOUNDARIES = ("reflect", "periodic", "unknown")
+ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
 SEARCH_ITERATIONS = 40
 #: Grid shifts averaged in each thresholding step (cycle spinning).
 SHIFTS = 4
 
 
 def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations="auto",
-            tol=1e-3, boundary="reflect", channel_axis=None, callback=None,
+            tol=1e-3, boundary="auto", channel_axis=None, callback=None,
             return_info=False):
     """Restore an image by wavelet-sparse (ℓ1) regularisation, solved by FISTA.
 
@@ -57,8 +57,11 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
         `tol` (at most 200).
     tol : float, optional
         Relative change at which "auto" iterations stop.
-    boundary : {"reflect", "periodic", "unknown"}, optional
-        "unknown" fits only the observed pixels (no ringing from borders).
+    boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
+        How the image continues past its edges (see :func:`restore.wiener`);
+        "unknown" estimates the scene beyond the field of view and fits only
+        the observed pixels: no ringing from the borders. "auto" (default)
+        picks "reflect" for mirror-symmetric PSFs and "smooth" otherwise.
     channel_axis : int, optional
         Axis of colour channels, each restored on its own.
     callback : callable, optional
@@ -81,7 +84,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
     >>> f = restore.blur(data.camera()[::4, ::4] / 255.0, restore.psf.gaussian(1.0))
     >>> x = restore.wavelet(f, "gauss:1", lam=0.5, iterations=30)
     """
-    check_boundary(boundary, ITERATIVE_BOUNDARIES)
+    check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))
     iterations = check_iterations(iterations)
     tol = check_positive("tol", tol)
@@ -105,9 +108,10 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
         image = to_host(image)
 
     def core(f, h, xp):
+        mode = resolve_boundary(boundary, h, asymmetric="smooth")
         # Small or thin inputs cannot carry many levels of a long filter.
         usable = max(1, min(levels, pywt.dwtn_max_level(f.shape, family)))
-        domain = WorkDomain(h, f, boundary, shape_multiple=2**usable)
+        domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
         solver = _WaveletFISTA(domain, family, usable, xp)
         limit = 200 if iterations == "auto" else iterations
@@ -126,7 +130,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
         cb = None if callback is None else (lambda k, e: callback(k, domain.crop(e)))
         x, k, reason = solve(chosen, warm, limit, cb)
         parameters = {"lam": chosen, "sigma": sigma, "wavelet": wavelet_name,
-                      "levels": usable, "boundary": boundary}
+                      "levels": usable, "boundary": mode}
         return domain.crop(x), parameters, k, reason
 
     result = run_solver("wavelet", core, image, psf, channel_axis=channel_axis,

@@ -3,12 +3,12 @@
 import math
 
 from .. import params
-from ..operators import Blur
-from ._fourier import apply_filter, fourier_problem
+from ..operators import Blur, check_boundary, resolve_boundary
+from ._fourier import FOURIER_BOUNDARIES, apply_filter, fourier_problem
 from ._framework import check_positive, run_solver
 
 
-def wiener(image, psf, *, snr="auto", nsr=None, boundary="reflect", channel_axis=None,
+def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=None,
            return_info=False):
     """Restore an image with the Wiener filter ``X = conj(H) F / (|H|² + NSR)``.
 
@@ -20,14 +20,19 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="reflect", channel_axis
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
     snr : float or "auto", optional
         Signal-to-noise ratio in dB, ``10·log10(var(signal) / σ²)``; the
-        filter then uses the constant ``NSR = 10^(−snr/10)``. "auto"
-        estimates σ from the data (wavelet MAD) and the signal's power
-        spectrum as a power law ``A·|k|^β`` fitted to the data's spectrum,
-        giving a frequency-dependent ``NSR(k) = σ² / S(k)``.
+        filter then uses the constant ``NSR = 10^(−snr/10)``. "auto" uses a
+        frequency-dependent ``NSR(k) = c·|k|^(−β)``: the shape β of the
+        signal's power spectrum ``S(k) ∝ |k|^β`` is fitted to the data's
+        spectrum above the estimated noise floor, and the level c is chosen
+        by generalised cross-validation.
     nsr : float, optional
         Constant noise-to-signal power ratio; overrides `snr`.
-    boundary : {"reflect", "periodic"}, optional
-        How the image continues past its edges.
+    boundary : {"auto", "reflect", "smooth", "periodic"}, optional
+        How the image continues past its edges: mirrored (consistent with
+        mirror-symmetric PSFs), a smooth blend of its opposite edges (no
+        mirrored detail: right for asymmetric PSFs such as motion blur), or
+        wrapping around. "auto" (default) picks "reflect" for PSFs symmetric
+        under flipping each axis and "smooth" otherwise.
     channel_axis : int, optional
         Axis of colour channels, each restored on its own.
     return_info : bool, optional
@@ -63,30 +68,37 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="reflect", channel_axis
         if not math.isfinite(snr):
             raise ValueError(f"snr must be a finite number of dB, got {snr!r}")
 
+    check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
+
     def core(f, h, xp):
-        op, spectrum = fourier_problem(f, h, boundary)
-        otf = op.otf
+        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        domain, spectrum = fourier_problem(f, h, mode)
+        otf = domain.op.otf
         otf_power = (otf * otf.conj()).real
         parameters = {}
         if nsr is not None or snr != "auto":
             ratio = nsr if nsr is not None else 10.0 ** (-snr / 10.0)
             parameters = {"nsr": ratio, "snr": -10.0 * math.log10(ratio)}
         else:
-            sigma = max(params.noise_sigma(f), 1e-6 * float(f.std()) + 1e-30)
-            fit_op = Blur(h, f.shape, boundary="periodic", dtype=f.dtype)
-            model = params.PowerLawSpectrum.fit(
-                f, (fit_op.otf * fit_op.otf.conj()).real, sigma, xp
-            )
-            if model is None:  # too little signal above the noise to fit a spectrum
-                ratio = sigma**2 / max(float(f.var()) - sigma**2, sigma**2)
-                parameters = {"snr": -10.0 * math.log10(ratio), "sigma": sigma,
-                              "spectrum": "flat"}
-            else:
-                ratio = sigma**2 / model(op.work_shape, xp, f.dtype)
-                parameters = {"sigma": sigma, "spectrum": f"power law, beta={model.exponent:.2f}"}
-        parameters["boundary"] = boundary
+            ratio, parameters = _automatic_nsr(f, h, domain.op.shape, xp)
+        parameters["boundary"] = mode
         transfer = otf.conj() / (otf_power + ratio)
-        return apply_filter(op, spectrum, transfer), parameters, None, "closed form"
+        return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
 
     return run_solver("wiener", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
+
+
+def _automatic_nsr(f, h, work_shape, xp):
+    """NSR(k) = c·|k|^(−β): spectrum shape fitted to `f`, level by GCV."""
+    sigma = params.noise_sigma(f)
+    fit_op = Blur(h, f.shape, boundary="periodic", dtype=f.dtype)
+    model = params.PowerLawSpectrum.fit(f, (fit_op.otf * fit_op.otf.conj()).real, sigma, xp)
+    if model is None:  # too little signal above the noise: a flat spectrum
+        model = params.PowerLawSpectrum(1.0, 0.0)
+    inverse_spectrum = 1.0 / model(f.shape, xp, f.dtype)
+    scale = float(inverse_spectrum.mean())
+    level = params.gcv_on_observation(f, h, inverse_spectrum / scale, xp)
+    ratio = (level / scale) / model(work_shape, xp, f.dtype)
+    parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level}
+    return ratio, parameters
