@@ -153,6 +153,7 @@ class Blur:
             self._offset = margin
         self._window = tuple(slice(o, o + n) for o, n in zip(self._offset, shape))
         self._otf = None
+        self._otf_conj = None
 
     # -- the OTF -------------------------------------------------------------
     @property
@@ -179,7 +180,9 @@ class Blur:
         *not* an inverse: Hᵀ H x is x blurred twice.
         """
         work = self._uncrop(y)
-        return self._unembed(self._filter(work, self.otf.conj()))
+        if self._otf_conj is None:
+            self._otf_conj = self.otf.conj()
+        return self._unembed(self._filter(work, self._otf_conj))
 
     def normal(self, x):
         """Return Hᵀ H x."""
@@ -313,7 +316,7 @@ def blur(image, psf, *, boundary="reflect"):
 
 
 #: Boundaries a solver on the periodic work grid can use (closed-form: all but "unknown").
-WORK_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
+WORK_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown", "zero")
 
 
 class WorkDomain:
@@ -330,7 +333,9 @@ class WorkDomain:
       opposite (lightly smoothed) edges, with no mirrored detail: right for
       asymmetric PSFs (motion), whose mirror image is a different blur;
     - "unknown": the observed image sits in a larger periodic scene; the data
-      term covers only the observed pixels (``mask``), the rest is estimated.
+      term covers only the observed pixels (``mask``), the rest is estimated;
+    - "zero": as "unknown", but the scene is zero outside the field of view
+      (``support``: where the estimate may be non-zero).
 
     Attributes
     ----------
@@ -340,6 +345,8 @@ class WorkDomain:
         Observation on the work grid (zero outside the mask for "unknown").
     mask : ndarray or None
         1 on observed pixels, 0 elsewhere; None when every pixel is observed.
+    support : ndarray or None
+        1 where the scene may be non-zero ("zero" boundary), else None.
     initial : ndarray
         A first estimate on the work grid (the observation, extended).
     window : tuple of slice
@@ -357,13 +364,13 @@ class WorkDomain:
     def __init__(self, psf, f, boundary, *, shape_multiple=1):
         check_boundary(boundary, WORK_BOUNDARIES)
         xp = array_module(f)
+        self.mask = self.support = None
         if boundary == "periodic":
             self.op = Blur(psf, f.shape, boundary="periodic", dtype=f.dtype)
             self.data = self.initial = f
-            self.mask = None
             self.window = tuple(slice(0, n) for n in f.shape)
             return
-        if boundary == "unknown":  # just the pixels that reach the field of view
+        if boundary in ("unknown", "zero"):  # just the pixels that reach the field of view
             margin = tuple(k // 2 for k in psf.shape)
         else:  # pad by the PSF's size
             margin = tuple(psf.shape)
@@ -371,17 +378,20 @@ class WorkDomain:
         self.window = tuple(slice(m, m + n) for m, n in zip(margin, f.shape))
         self.op = Blur(psf, shape, boundary="periodic", dtype=f.dtype)
         pad = [(m, w - n - m) for m, w, n in zip(margin, shape, f.shape)]
-        self.mask = None
         if boundary == "reflect":
             self.data = self.initial = xp.pad(f, pad, mode="symmetric")
         elif boundary == "smooth":
             self.data = self.initial = smooth_extension(f, shape, margin, xp)
         else:
-            self.initial = smooth_extension(f, shape, margin, xp)
             self.data = xp.zeros(shape, dtype=f.dtype)
             self.data[self.window] = f
             self.mask = xp.zeros(shape, dtype=f.dtype)
             self.mask[self.window] = 1
+            if boundary == "zero":
+                self.support = self.mask
+                self.initial = self.data
+            else:
+                self.initial = smooth_extension(f, shape, margin, xp)
 
     def crop(self, x):
         """The observed field of view of a work-grid array."""

@@ -10,7 +10,7 @@ an unknown boundary, all in one multiplicative update:
 import math
 
 from .. import params
-from ..operators import BOUNDARIES, Blur, check_boundary, resolve_boundary
+from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._framework import (
     Iteration,
     check_iterations,
@@ -55,7 +55,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     init : "observation", float or array_like, optional
         First estimate: the observation itself, a constant, or an array of
         the image's shape.
-    boundary : {"auto", "reflect", "periodic", "zero", "unknown"}, optional
+    boundary : {"auto", "reflect", "smooth", "periodic", "zero", "unknown"}, optional
         "auto" (default) is "reflect" for mirror-symmetric PSFs and "unknown"
         otherwise (a mirrored asymmetric blur is a different blur). "unknown" estimates the scene also beyond the field of view and fits
         only the observed pixels (Bertero & Boccacci 2005): no ringing from
@@ -82,7 +82,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     >>> f = restore.blur(data.camera() / 255.0, restore.psf.gaussian(2.0))
     >>> x = restore.richardson_lucy(f, "gauss:2", iterations=20)
     """
-    check_boundary(boundary, ("auto",) + BOUNDARIES)
+    check_boundary(boundary, ("auto",) + WORK_BOUNDARIES)
     iterations = check_iterations(iterations)
     if tol is not None:
         tol = check_positive("tol", tol)
@@ -94,52 +94,54 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="unknown")
-        op = Blur(h, f.shape, boundary=mode, dtype=f.dtype)
-        data = xp.maximum(f, 0)
-        x = _initial_estimate(init, data, op, xp)
-        if mode == "zero":
-            norm = None
-        else:
-            norm = op.adjoint_ones()
-            # Unknown boundary: pixels far outside barely reach the data; keep them tame.
+        domain = WorkDomain(h, xp.maximum(f, 0), mode)
+        op, data, mask = domain.op, domain.data, domain.mask
+        x = _initial_estimate(init, domain, xp)
+        # Hᵀ1 is 1 on a periodic grid with a normalised PSF; with an unknown
+        # boundary it is Hᵀ(mask), which fades out beyond the field of view
+        # (Bertero & Boccacci). "zero" keeps scikit-image's unnormalised update.
+        norm = None
+        if mode == "unknown":
+            norm = op.adjoint(mask)
             norm = xp.maximum(norm, 1e-3 * float(norm.max()))
-        tiny = xp.finfo(f.dtype).tiny * 1e6
+        tiny = float(xp.finfo(f.dtype).tiny) * 1e6
         parameters = {"accelerate": accelerate, "tv": tv, "background": background,
                       "boundary": mode}
-
-        stop = None
         if iterations == "auto":
             sigma = params.noise_sigma(f)
-            target = sigma**2
             parameters["sigma"] = sigma
             limit = AUTO_MAX_ITERATIONS
         else:
             limit = iterations
-
-        state = {"x": x, "previous": None, "step": None, "blurred": None}
+        observed = domain.crop(data)
+        state = {"x": x, "previous": None, "step": None, "previous_step": None, "misfit": None}
 
         def rl_update(estimate):
             blurred = op.apply(estimate)
             if background:
                 blurred += background
-            state["blurred"] = blurred
-            ratio = data / xp.maximum(blurred, tiny)
-            correction = op.adjoint(ratio)
+            if iterations == "auto":  # misfit of the estimate entering this step
+                residual = observed - domain.crop(blurred)
+                state["misfit"] = float((residual * residual).mean())
+            ratio = xp.maximum(blurred, tiny, out=blurred)
+            xp.divide(data, ratio, out=ratio)
+            if mask is not None:
+                ratio *= mask
+            new = op.adjoint(ratio)
+            new *= estimate
             if tv:
                 denominator = (1.0 if norm is None else norm) - tv * tv_curvature(estimate, xp)
-                denominator = xp.maximum(denominator, 0.1 if norm is None else 0.1 * norm)
-            else:
-                denominator = norm
-            new = estimate * correction
-            if denominator is not None:
-                new /= denominator
+                new /= xp.maximum(denominator, 0.1 if norm is None else 0.1 * norm)
+            elif norm is not None:
+                new /= norm
             return new
 
         def step():
             x_now = state["x"]
-            if accelerate and state["step"] is not None and state["previous_step"] is not None:
+            if accelerate and state["previous_step"] is not None:
                 alpha = _extrapolation_factor(state["step"], state["previous_step"], xp)
-                y = xp.maximum(x_now + alpha * (x_now - state["previous"]), 0)
+                y = x_now + alpha * (x_now - state["previous"])
+                xp.maximum(y, 0, out=y)
             else:
                 y = x_now
             x_new = rl_update(y)
@@ -151,53 +153,48 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
             state["x"] = x_new
             return x_new, change
 
+        stop = None
         if iterations == "auto":
             def stop(k, estimate):
-                # state["blurred"] is H y of this step: the residual of the estimate
-                # that entered it, one step behind; cheap and close enough.
-                residual = data - state["blurred"]
-                misfit = float((residual * residual).mean())
-                return "discrepancy" if misfit <= target else None
+                # Morozov: stop once the data are fitted down to the noise level.
+                return "discrepancy" if state["misfit"] <= sigma**2 else None
 
-        state["step"] = state["previous_step"] = None
-        loop = Iteration("richardson_lucy", iterations=limit, tol=tol, callback=_cropped(callback, op),
-                         stop=stop)
+        window_callback = None
+        if callback is not None:
+            def window_callback(k, estimate):
+                callback(k, domain.crop(estimate))
+
+        loop = Iteration("richardson_lucy", iterations=limit, tol=tol,
+                         callback=window_callback, stop=stop)
         x, k, reason = loop.run(step, xp)
-        return x[op.input_window()], parameters, k, reason
+        return domain.crop(x).copy(), parameters, k, reason
 
     return run_solver("richardson_lucy", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
 
 
-def _cropped(callback, op):
-    """Wrap `callback` so it sees the estimate on the observed field of view."""
-    if callback is None:
-        return None
-    window = op.input_window()
-    return lambda k, estimate: callback(k, estimate[window])
-
-
-def _initial_estimate(init, data, op, xp):
+def _initial_estimate(init, domain, xp):
+    """First estimate on the work grid: the (extended) observation, a constant or an array."""
+    data = domain.data
     if isinstance(init, str):  # "observation"
-        if op.input_shape == op.shape:
-            return data.copy()
-        # Unknown boundary: extend the observation by its edge values.
-        pad = [(s.start, n - s.stop) for s, n in zip(op.input_window(), op.input_shape)]
-        return xp.pad(data, pad, mode="edge")
+        return domain.initial.copy()
     if xp.ndim(init) == 0:
         value = float(init)
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"init must be positive, got {init!r}")
-        return xp.full(op.input_shape, value, dtype=data.dtype)
-    init = xp.asarray(init, dtype=data.dtype)
-    if init.shape == op.shape and op.input_shape != op.shape:
-        pad = [(s.start, n - s.stop) for s, n in zip(op.input_window(), op.input_shape)]
-        init = xp.pad(init, pad, mode="edge")
-    if init.shape != op.input_shape:
-        raise ValueError(f"init has shape {init.shape} but the image has shape {op.shape}")
-    if bool((init < 0).any()) or not bool(xp.isfinite(init).all()):
-        raise ValueError("init must be finite and non-negative")
-    return init.copy()
+        x = xp.full(data.shape, value, dtype=data.dtype)
+    else:
+        init = xp.asarray(init, dtype=data.dtype)
+        shape = domain.crop(data).shape
+        if init.shape != shape:
+            raise ValueError(f"init has shape {init.shape} but the image has shape {shape}")
+        if bool((init < 0).any()) or not bool(xp.isfinite(init).all()):
+            raise ValueError("init must be finite and non-negative")
+        x = domain.initial.copy()
+        x[domain.window] = init
+    if domain.support is not None:
+        x *= domain.support
+    return x
 
 
 def _extrapolation_factor(step, previous_step, xp):
