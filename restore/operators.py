@@ -24,7 +24,15 @@ mirrored pixels back), so ``<H x, y> == <x, Hᵀ y>`` holds exactly in every mod
 
 import numpy as np
 
-from ._backend import array_module, float_dtype, irfftn, ndimage_module, next_fast_length, rfftn
+from ._backend import (
+    array_module,
+    float_dtype,
+    irfftn,
+    ndimage_module,
+    next_fast_length,
+    rfftn,
+    to_device,
+)
 
 BOUNDARIES = ("periodic", "reflect", "zero", "unknown")
 
@@ -282,6 +290,64 @@ def _take(a, axis, s):
     return a[tuple(index)]
 
 
+def as_array(image, xp):
+    """`image` as an array of namespace `xp`; TypeError for things that are not arrays."""
+    if isinstance(image, (str, bytes)) or image is None:
+        raise TypeError(f"image must be an array, got {type(image).__name__}")
+    try:
+        return xp.asarray(image)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"image must be an array of numbers ({error})") from None
+
+
+def prepare(image, psf, *, xp=None, normalize=True):
+    """Validate and convert `image` and `psf` at the public edge.
+
+    Returns ``(image, psf, xp)``: float arrays on the image's backend, the
+    image as float32 (float64 for float64 input), the PSF in the same dtype
+    and, with `normalize`, scaled to sum 1. A PSF spec string ("gauss:2") is
+    parsed with one axis per image axis. Raises ValueError or TypeError with
+    a sentence naming the argument.
+    """
+    xp = xp or array_module(image)
+    image = as_array(image, xp)
+    if image.dtype.kind not in "biuf":
+        raise TypeError(f"image must hold real numbers, got dtype {image.dtype}")
+    if image.ndim == 0 or image.size == 0:
+        raise ValueError(f"image must be a non-empty array, got shape {image.shape}")
+    dtype = float_dtype(image.dtype)
+    image = image.astype(dtype)
+    if not bool(xp.isfinite(image).all()):
+        raise ValueError("image contains NaN or Inf values; fill or mask them before restoring")
+
+    if isinstance(psf, str):
+        from .psf import from_spec
+
+        psf = from_spec(psf, ndim=image.ndim)
+    psf = to_device(psf, xp)
+    if psf.dtype.kind not in "biuf":
+        raise TypeError(f"psf must hold real numbers, got dtype {psf.dtype}")
+    psf = psf.astype(dtype)
+    if psf.ndim != image.ndim:
+        raise ValueError(
+            f"psf has {psf.ndim} dimensions but image has {image.ndim}; "
+            "give a PSF with one axis per image axis (e.g. 'gauss:2' for 2-D)"
+        )
+    if not bool(xp.isfinite(psf).all()):
+        raise ValueError("psf contains NaN or Inf values")
+    if bool((psf < 0).any()):
+        raise ValueError("psf has negative values; a PSF must be non-negative")
+    total = float(psf.sum())
+    if total <= 0:
+        raise ValueError("psf sums to zero; give a PSF with positive weight")
+    if any(k > n for k, n in zip(psf.shape, image.shape)):
+        raise ValueError(
+            f"psf of shape {tuple(psf.shape)} is larger than the image {tuple(image.shape)}; "
+            "crop the PSF or give a larger image"
+        )
+    return image, (psf / total if normalize else psf), xp
+
+
 def blur(image, psf, *, boundary="reflect"):
     """Blur `image` with `psf`: the forward model f = h * g, for simulation.
 
@@ -289,8 +355,9 @@ def blur(image, psf, *, boundary="reflect"):
     ----------
     image : array_like
         Clean signal g (1-D, 2-D or 3-D; NumPy or CuPy).
-    psf : array_like
-        PSF with one axis per image axis, centre at index ``n // 2``.
+    psf : array_like or str
+        PSF with one axis per image axis, centre at index ``n // 2``, used as
+        given (not normalised); or a spec such as ``"gauss:2"``.
     boundary : {"reflect", "periodic", "zero"}
         How the image continues beyond its edges.
 
@@ -308,11 +375,8 @@ def blur(image, psf, *, boundary="reflect"):
     (32, 32)
     """
     check_boundary(boundary, ("periodic", "reflect", "zero"))
-    xp = array_module(image, psf)
-    image = xp.asarray(image)
-    dtype = float_dtype(image.dtype)
-    psf = xp.asarray(psf)
-    return Blur(psf, image.shape, boundary=boundary, dtype=dtype).apply(image.astype(dtype))
+    image, psf, _ = prepare(image, psf, normalize=False)
+    return Blur(psf, image.shape, boundary=boundary, dtype=image.dtype).apply(image)
 
 
 #: Boundaries a solver on the periodic work grid can use (closed-form: all but "unknown").

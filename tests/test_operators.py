@@ -92,7 +92,7 @@ def test_blur_keeps_dtype_and_flux():
 
 
 def test_blur_rejects_wrong_psf_dimensions():
-    with pytest.raises(ValueError, match="psf has 2 dimensions but the image has 1"):
+    with pytest.raises(ValueError, match="psf has 2 dimensions but image has 1"):
         restore.blur(np.ones(10), np.ones((3, 3)))
 
 
@@ -111,3 +111,18 @@ def test_work_domain_window_holds_the_observation(boundary):
         assert float(domain.mask.sum()) == f.size
     else:
         assert domain.mask is None
+
+
+def test_blur_refuses_nan_and_oversized_psfs():
+    image = np.ones((16, 16))
+    image[2, 2] = np.nan
+    with pytest.raises(ValueError, match="image contains NaN or Inf"):
+        restore.blur(image, restore.psf.gaussian(1.0))
+    with pytest.raises(ValueError, match="larger than the image"):
+        restore.blur(np.ones((8, 8)), np.ones((9, 9)))
+
+
+def test_blur_takes_a_psf_spec():
+    image = np.random.default_rng(0).random((32, 32))
+    np.testing.assert_allclose(restore.blur(image, "gauss:1.5"),
+                               restore.blur(image, restore.psf.gaussian(1.5)), rtol=1e-6)

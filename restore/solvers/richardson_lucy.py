@@ -104,7 +104,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         if mode == "unknown":
             norm = op.adjoint(mask)
             norm = xp.maximum(norm, 1e-3 * float(norm.max()))
-        tiny = float(xp.finfo(f.dtype).tiny) * 1e6
+        # Floor for H x in the ratio f / Hx: relative to the data, so that where
+        # f holds only FFT round-off and Hx has decayed further, the ratio stays
+        # small instead of overflowing (and the floor scales with f).
+        peak = float(data.max())
+        tiny = 1e-6 * peak if peak > 0 else float(xp.finfo(f.dtype).tiny)
         parameters = {"accelerate": accelerate, "tv": tv, "background": background,
                       "boundary": mode}
         if iterations == "auto":

@@ -1,0 +1,773 @@
+"""The ``restore`` command: restore, simulate and inspect from the shell.
+
+A thin click layer over the library: each command reads a file with
+:mod:`restore.io`, calls one library function and writes the result through a
+temporary file. No algorithm lives here.
+
+Commands: one per solver (``inverse``, ``wiener``, ``tikhonov``, ``rl``, ``tv``,
+``wavelet``), ``simulate`` (make test data) and ``psf`` (render a PSF).
+
+Error contract: :class:`RestoreGroup` runs click with ``standalone_mode=False``
+and turns every failure (click usage errors, ``ValueError``, ``TypeError``,
+``OSError``, ``FloatingPointError``, ``MemoryError``) into one line
+``Error: <message>`` on stderr and exit status 2, with no traceback and no
+output file; ``--help`` and ``--version`` exit 0; Ctrl-C exits 130. Set the
+environment variable ``RESTORE_TRACEBACK=1`` to see the traceback instead.
+
+Adding a command (e.g. ``compare``): define it with ``@cli.command()`` or
+register it with ``cli.add_command(...)``, and reuse the option decorators
+(:data:`input_argument`, :data:`psf_option`, :func:`output_options`,
+:data:`device_option`, :data:`quiet_option`) and parameter types
+(:class:`PsfSpec`, :class:`NoiseSpec`, :class:`NumberOrWord`) from here.
+"""
+
+import contextlib
+import functools
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import click
+import numpy as np
+
+import restore
+from restore import io as image_io
+from restore._backend import cupy_available, to_gpu, to_host
+
+__all__ = [
+    "NoiseSpec",
+    "NumberOrWord",
+    "PsfSpec",
+    "RestoreGroup",
+    "cli",
+    "device_option",
+    "input_argument",
+    "main",
+    "output_options",
+    "progress_callback",
+    "psf_option",
+    "quiet_option",
+]
+
+#: Exit status for every error (bad input, bad options, failures).
+EXIT_ERROR = 2
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+_BOUNDARIES = restore.solvers.BOUNDARIES
+_AUTO_WORDS = ("auto", "gcv")
+
+_PSF_HELP = (
+    "Point-spread function: gauss:SIGMA[,SIGMA...], box:SIZE, disk:RADIUS, "
+    "motion:LENGTH,ANGLE, airy:WAVELENGTH,NA,PIXEL, "
+    "widefield:NA,WAVELENGTH,N,PIXEL,ZSTEP, or a PSF file (.tif/.png/.npy). "
+    "Lengths in pixels unless the model says otherwise."
+)
+
+
+# ----------------------------------------------------------- parameter types
+
+
+class PsfSpec(click.ParamType):
+    """A PSF spec (``gauss:2``) or a PSF file, as text.
+
+    Only the form is checked here (non-empty; a file that is named exists):
+    the PSF is built with :func:`restore.psf.from_spec` at run time, when the
+    image, and so the PSF's number of dimensions, is known.
+    """
+
+    name = "psf"
+
+    def convert(self, value, param, ctx):
+        text = os.fspath(value).strip() if isinstance(value, (str, os.PathLike)) else ""
+        if not text:
+            self.fail(f"{value!r} is not a PSF; give a spec such as 'gauss:2' or a "
+                      "PSF file", param, ctx)
+        path = Path(text)
+        if path.suffix.lower() in restore.psf.FILE_SUFFIXES and not path.is_file():
+            self.fail(f"psf file '{text}' does not exist; give an existing PSF file "
+                      "or a spec such as 'gauss:2'", param, ctx)
+        return text
+
+
+class NoiseSpec(click.ParamType):
+    """A noise spec such as ``gaussian:snr=30`` -> :class:`restore.noise.NoiseModel`."""
+
+    name = "noise"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, restore.noise.NoiseModel):
+            return value
+        try:
+            return restore.noise.from_spec(str(value))
+        except (TypeError, ValueError) as error:
+            self.fail(str(error), param, ctx)
+
+
+class NumberOrWord(click.ParamType):
+    """A finite number in a range, or one of a few words (``auto``, ``gcv``).
+
+    Parameters
+    ----------
+    words : tuple of str
+        Words accepted as they are (lower case), e.g. ``("auto",)``.
+    integer : bool
+        Accept whole numbers only (returned as int).
+    minimum : float, optional
+        Smallest value allowed.
+    exclusive : bool
+        Whether `minimum` itself is excluded (``> minimum``).
+    """
+
+    def __init__(self, words=("auto",), *, integer=False, minimum=None, exclusive=True):
+        self.words = tuple(words)
+        self.integer = integer
+        self.minimum = minimum
+        self.exclusive = exclusive
+        kind = "INTEGER" if integer else "NUMBER"
+        self.name = "|".join((kind.lower(), *self.words))
+        self._metavar = "|".join((kind, *self.words))
+
+    def get_metavar(self, param, ctx=None):
+        return self._metavar
+
+    def _expected(self):
+        kind = "a whole number" if self.integer else "a number"
+        if self.minimum is not None:
+            kind += f" {'>' if self.exclusive else '>='} {self.minimum:g}"
+        if self.words:
+            kind += " or " + " or ".join(repr(w) for w in self.words)
+        return kind
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in self.words:
+                return text
+            try:
+                number = int(text) if self.integer else float(text)
+            except ValueError:
+                self.fail(f"{value!r} is not {self._expected()}", param, ctx)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{value!r} is not {self._expected()}", param, ctx)
+        else:
+            number = value
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not {self._expected()}", param, ctx)
+        if self.minimum is not None and (
+            number < self.minimum or (self.exclusive and number == self.minimum)
+        ):
+            self.fail(f"{value!r} is out of range; give {self._expected()}", param, ctx)
+        return number
+
+
+PSF_SPEC = PsfSpec()
+NOISE_SPEC = NoiseSpec()
+
+
+# ------------------------------------------------------------ option groups
+
+
+def _compose(*decorators):
+    def apply(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+#: The input image (INPUT); the file is checked by :func:`restore.io.read_image`.
+input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+
+#: ``--psf SPEC`` (required).
+psf_option = click.option("--psf", "psf_spec", type=PSF_SPEC, required=True,
+                          metavar="SPEC", help=_PSF_HELP)
+
+#: ``--device cpu|gpu|auto``.
+device_option = click.option(
+    "--device", type=click.Choice(["cpu", "gpu", "auto"]), default="auto",
+    show_default=True,
+    help="Where to compute: the GPU (needs CuPy and a CUDA device), the CPU, or "
+         "the GPU when one is available.")
+
+#: ``-q/--quiet``.
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True,
+    help="No progress bar and no summary line (errors are still printed).")
+
+
+def output_options(default_name):
+    """``-o/--output``, ``--force`` and ``--dtype``; `default_name` describes the default."""
+    return _compose(
+        click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+                     help=f"Output file; its suffix picks the format (.png, .jpg, .tif, "
+                          f".npy). Default: {default_name} beside the input."),
+        click.option("--force", is_flag=True,
+                     help="Overwrite an existing output file (never the input)."),
+        click.option("--dtype", type=click.Choice(["input", "uint8", "uint16", "float32"]),
+                     default="input", show_default=True,
+                     help="Output dtype: the input's (rounded and clipped, never "
+                          "rescaled) or another; float32 needs .tif or .npy."),
+    )
+
+
+def _boundary_option(choices, default="auto"):
+    return click.option("--boundary", type=click.Choice(choices), default=default,
+                        show_default=True, help="How the image continues past its edges"
+                        + ("; 'unknown' fits only the observed pixels (no ringing)."
+                           if "unknown" in choices else "."))
+
+
+def _iterations_option(cap):
+    return click.option(
+        "--iterations", type=NumberOrWord(("auto",), integer=True, minimum=1,
+                                          exclusive=False),
+        default="auto", show_default=True,
+        help=f"Number of iterations, or 'auto' (stop by the solver's rule, at most {cap}).")
+
+
+#: What every solver command starts with, and ends with (after its own options).
+_solver_input = _compose(input_argument, psf_option)
+_solver_run_options = _compose(output_options("INPUT_STEM.METHOD.EXT"), device_option,
+                               quiet_option)
+
+
+# --------------------------------------------------------------- the group
+
+
+class RestoreGroup(click.Group):
+    """A click group with the project's error contract (see the module docstring)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        code = self._run(args, prog_name, complete_var, extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args, prog_name, complete_var, extra):
+        try:
+            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help())
+            return 0
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            _error("interrupted; no partial output file was left")
+            return EXIT_INTERRUPTED
+        except click.ClickException as error:
+            message = error.format_message()
+            if isinstance(error, click.UsageError) and error.ctx is not None:
+                message += f" (see '{error.ctx.command_path} --help')"
+            _error(message)
+            return EXIT_ERROR
+        except (ValueError, TypeError, OSError, FloatingPointError, MemoryError) as error:
+            if os.environ.get("RESTORE_TRACEBACK"):
+                raise
+            _error(_describe(error))
+            return EXIT_ERROR
+        return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def _describe(error):
+    """One line for an exception: its sentence, or 'file: reason' for bare OS errors."""
+    if isinstance(error, OSError) and error.strerror and len(error.args) >= 2:
+        where = error.filename if error.filename is not None else ""
+        text = f"{where}: {error.strerror}" if where else error.strerror
+    elif isinstance(error, MemoryError):
+        text = f"not enough memory ({error or 'allocation failed'}); try a smaller " \
+               "image or --device cpu"
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())
+
+
+def _error(message):
+    click.echo(f"Error: {message}", err=True)
+
+
+@click.group(cls=RestoreGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(restore.__version__, "--version", prog_name="restore",
+                      message="%(prog)s %(version)s")
+def cli():
+    """Restore blurred images and stacks: recover g from f = g*h + n.
+
+    Each solver is a subcommand. The result is written beside the input as
+    INPUT_STEM.METHOD.EXT (or -o), in the input's dtype and bit depth, through
+    a temporary file: the input is never overwritten and an existing output
+    only with --force. Reads PNG, JPEG, TIFF (8/16-bit, float, multi-page
+    stacks) and NPY; colour images are restored channel by channel.
+
+    \b
+    PSF specs (--psf): gauss:SIGMA[,SIGMA...]  box:SIZE  disk:RADIUS
+      motion:LENGTH,ANGLE  airy:WAVELENGTH,NA,PIXEL
+      widefield:NA,WAVELENGTH,N,PIXEL,ZSTEP  or a PSF file (.tif/.png/.npy)
+
+    Example:
+
+    \b
+      restore simulate clean.png --psf gauss:2 --noise gaussian:snr=30 --seed 1 -o blurred.png
+      restore wiener blurred.png --psf gauss:2 --snr 30      # -> blurred.wiener.png
+      restore rl stack.tif --psf gauss:1.5,1,1 --iterations auto
+    """
+
+
+def main(args=None):
+    """Run the ``restore`` command; return its exit status (console script, ``-m``)."""
+    return cli.main(args=args, prog_name="restore", standalone_mode=False)
+
+
+# ------------------------------------------------------------ shared steps
+
+
+def _is_terminal(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def progress_callback(label, total, *, quiet=False, stream=None):
+    """A ``callback(k, estimate)`` that draws a tqdm bar on stderr, or None.
+
+    The bar is hidden with `quiet` or when `stream` (default ``sys.stderr``)
+    is not a terminal; the callback then is None (the solver skips it).
+    `total` is the number of callback calls expected (None when unknown).
+    """
+    stream = sys.stderr if stream is None else stream
+    if quiet or not _is_terminal(stream):
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=label, unit="it", file=stream, leave=False,
+              dynamic_ncols=True) as bar:
+        yield lambda k, estimate: bar.update(1)
+
+
+def _to_device(image, device, *, gpu_capable=True):
+    """The image on the chosen device; True when it is on the GPU."""
+    if device == "gpu":
+        return to_gpu(image), True
+    if device == "auto" and gpu_capable and cupy_available():
+        return to_gpu(image), True
+    return image, False
+
+
+def _output_dtype(dtype):
+    return None if dtype == "input" else dtype
+
+
+def _build_psf(psf_spec, meta):
+    """The PSF for `meta`'s image: 2-D for a colour photo, 3-D for a stack."""
+    return restore.psf.from_spec(psf_spec, ndim=meta.spatial_ndim)
+
+
+def _report_warnings(caught, quiet):
+    if quiet:
+        return
+    seen = set()
+    for warning in caught:
+        text = " ".join(str(warning.message).split())
+        if text not in seen and not issubclass(
+                warning.category, (DeprecationWarning, PendingDeprecationWarning,
+                                   ResourceWarning)):
+            seen.add(text)
+            click.echo(f"Warning: {text}", err=True)
+
+
+def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype, device,
+                  quiet, iterations=None, automatic=(), gpu_capable=True):
+    """Read, restore with `solve`, write, and say what was done.
+
+    `solve` is a solver with its own options bound (functools.partial);
+    `iterations` is the requested count for the progress bar (None for a
+    closed-form solver, "auto" when unknown); `automatic` names the options
+    left to the solver's automatic choice.
+    """
+    image, meta = image_io.read_image(input_path)
+    output = Path(output) if output is not None else image_io.default_output(input_path,
+                                                                             command)
+    psf = _build_psf(psf_spec, meta)
+    output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
+                                      overwrite=force)
+    data, on_gpu = _to_device(image, device, gpu_capable=gpu_capable)
+
+    channels = meta.shape[meta.channel_axis] if meta.is_colour else 1
+    total = iterations * channels if isinstance(iterations, int) else None
+    with contextlib.ExitStack() as stack:
+        callback = None
+        if iterations is not None:
+            callback = stack.enter_context(progress_callback(command, total, quiet=quiet))
+        options = {"callback": callback} if iterations is not None else {}
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        estimate, info = solve(data, psf, channel_axis=meta.channel_axis, return_info=True,
+                               **options)
+    _report_warnings(caught, quiet)
+    image_io.write_image(output, to_host(estimate), meta, dtype=_output_dtype(dtype),
+                         overwrite=force)
+    if not quiet:
+        line = info.summary()
+        if on_gpu:
+            line += " on the GPU"
+        if automatic:
+            line += "; chosen automatically: " + ", ".join(automatic)
+        click.echo(f"{line} → {output}", err=True)
+
+
+def _automatic(**values):
+    """Names of the options whose value is a word such as 'auto' or 'gcv'."""
+    return tuple(name for name, value in values.items()
+                 if isinstance(value, str) and value in _AUTO_WORDS)
+
+
+# --------------------------------------------------------- solver commands
+
+
+@cli.command("inverse")
+@_solver_input
+@click.option("--threshold", type=NumberOrWord(("auto",), minimum=0), default="auto",
+              show_default=True,
+              help="Zero the frequencies where |H| < threshold x max|H|; 'auto' uses the "
+                   "estimated noise-to-signal ratio.")
+@_boundary_option(_BOUNDARIES["inverse"])
+@_solver_run_options
+def inverse_command(input_path, psf_spec, output, force, dtype, device, quiet, threshold,
+                    boundary):
+    """Restore with the truncated inverse filter (to show noise amplification).
+
+    Divides by the OTF where it is large enough. Use wiener or tikhonov for
+    real work.
+
+    Example:
+
+    \b
+      restore inverse blurred.png --psf gauss:2 --threshold 0.01
+    """
+    solve = functools.partial(restore.inverse, threshold=threshold, boundary=boundary)
+    _restore_file("inverse", solve, input_path, psf_spec, output=output, force=force,
+                  dtype=dtype, device=device, quiet=quiet,
+                  automatic=_automatic(threshold=threshold))
+
+
+@cli.command("wiener")
+@_solver_input
+@click.option("--snr", type=NumberOrWord(("auto",)), default="auto", show_default=True,
+              help="Signal-to-noise ratio in dB, or 'auto' (noise and signal spectrum "
+                   "estimated from the image).")
+@click.option("--nsr", type=NumberOrWord((), minimum=0), default=None,
+              help="Constant noise-to-signal power ratio, instead of --snr.")
+@_boundary_option(_BOUNDARIES["wiener"])
+@_solver_run_options
+@click.pass_context
+def wiener_command(ctx, input_path, psf_spec, output, force, dtype, device, quiet, snr, nsr,
+                   boundary):
+    """Restore with the Wiener filter (linear, minimum mean-square error).
+
+    Example:
+
+    \b
+      restore wiener blurred.png --psf gauss:2 --snr 30
+      restore wiener photo.jpg --psf motion:21,11 -o sharp.png
+    """
+    if nsr is not None and ctx.get_parameter_source("snr") is not \
+            click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("give either --snr or --nsr, not both", ctx=ctx)
+    solve = functools.partial(restore.wiener, snr=snr, nsr=nsr, boundary=boundary)
+    _restore_file("wiener", solve, input_path, psf_spec, output=output, force=force,
+                  dtype=dtype, device=device, quiet=quiet,
+                  automatic=_automatic(snr=snr) if nsr is None else ())
+
+
+@cli.command("tikhonov")
+@_solver_input
+@click.option("--lam", type=NumberOrWord(("gcv",), minimum=0), default="gcv",
+              show_default=True,
+              help="Regularisation weight λ, or 'gcv' (generalised cross-validation).")
+@click.option("--regularizer", type=click.Choice(["laplacian", "gradient", "identity"]),
+              default="laplacian", show_default=True,
+              help="Penalise curvature, gradient or energy of the estimate.")
+@_boundary_option(_BOUNDARIES["tikhonov"])
+@_solver_run_options
+def tikhonov_command(input_path, psf_spec, output, force, dtype, device, quiet, lam,
+                     regularizer, boundary):
+    """Restore by Tikhonov regularisation: argmin ||Hx - f||² + λ||Rx||².
+
+    Example:
+
+    \b
+      restore tikhonov blurred.tif --psf disk:3 --lam gcv --regularizer gradient
+    """
+    solve = functools.partial(restore.tikhonov, lam=lam, regularizer=regularizer,
+                              boundary=boundary)
+    _restore_file("tikhonov", solve, input_path, psf_spec, output=output, force=force,
+                  dtype=dtype, device=device, quiet=quiet, automatic=_automatic(lam=lam))
+
+
+@cli.command("rl")
+@_solver_input
+@_iterations_option(500)
+@click.option("--tol", type=NumberOrWord((), minimum=0), default=None,
+              help="Also stop when the relative change per iteration falls below this.")
+@click.option("--accelerate/--no-accelerate", default=False, show_default=True,
+              help="Biggs-Andrews acceleration (typically 2-4x fewer iterations).")
+@click.option("--tv", type=NumberOrWord((), minimum=0, exclusive=False), default=0.0,
+              show_default=True, help="Total-variation weight of RL-TV (0: plain RL; "
+                                      "typical 0.001-0.01).")
+@click.option("--background", type=NumberOrWord((), minimum=0, exclusive=False),
+              default=0.0, show_default=True,
+              help="Constant background in the image's units.")
+@_boundary_option(_BOUNDARIES["richardson_lucy"])
+@_solver_run_options
+def rl_command(input_path, psf_spec, output, force, dtype, device, quiet, iterations, tol,
+               accelerate, tv, background, boundary):
+    """Restore with Richardson-Lucy (Poisson maximum likelihood; for counts).
+
+    Example:
+
+    \b
+      restore rl cells.tif --psf gauss:1.5,1,1 --iterations 50 --accelerate
+      restore rl blurred.png --psf gauss:2 --boundary unknown
+    """
+    solve = functools.partial(restore.richardson_lucy, iterations=iterations, tol=tol,
+                              accelerate=accelerate, tv=tv, background=background,
+                              boundary=boundary)
+    _restore_file("rl", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
+                  device=device, quiet=quiet, iterations=iterations,
+                  automatic=_automatic(iterations=iterations))
+
+
+@cli.command("tv")
+@_solver_input
+@click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
+              show_default=True,
+              help="TV weight relative to the noise level, or 'auto' (discrepancy "
+                   "principle).")
+@click.option("--isotropic/--anisotropic", default=True, show_default=True,
+              help="Isotropic TV, or anisotropic (favours axis-aligned edges).")
+@click.option("--nonnegative/--allow-negative", default=True, show_default=True,
+              help="Constrain the estimate to x >= 0.")
+@_iterations_option(300)
+@click.option("--tol", type=NumberOrWord((), minimum=0), default=1e-4, show_default=True,
+              help="Relative residual at which 'auto' iterations stop.")
+@click.option("--rho", type=NumberOrWord((), minimum=0), default=None,
+              help="ADMM penalty (default 0.02).")
+@_boundary_option(_BOUNDARIES["tv"])
+@_solver_run_options
+def tv_command(input_path, psf_spec, output, force, dtype, device, quiet, lam, isotropic,
+               nonnegative, iterations, tol, rho, boundary):
+    """Restore by total-variation regularisation (ADMM): sharp edges, flat areas.
+
+    Example:
+
+    \b
+      restore tv blurred.png --psf gauss:2 --lam auto --iterations 100
+    """
+    solve = functools.partial(restore.tv, lam=lam, isotropic=isotropic,
+                              nonnegative=nonnegative, iterations=iterations, tol=tol,
+                              rho=rho, boundary=boundary)
+    _restore_file("tv", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
+                  device=device, quiet=quiet, iterations=iterations,
+                  automatic=_automatic(lam=lam, iterations=iterations))
+
+
+@cli.command("wavelet")
+@_solver_input
+@click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
+              show_default=True,
+              help="ℓ1 weight relative to the noise level, or 'auto' (discrepancy "
+                   "principle).")
+@click.option("--wavelet", "wavelet_name", default="db4", show_default=True,
+              help="An orthogonal PyWavelets wavelet: haar, db2...db8, sym4...")
+@click.option("--levels", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Wavelet decomposition levels.")
+@_iterations_option(200)
+@click.option("--tol", type=NumberOrWord((), minimum=0), default=1e-3, show_default=True,
+              help="Relative change at which 'auto' iterations stop.")
+@_boundary_option(_BOUNDARIES["wavelet"])
+@_solver_run_options
+def wavelet_command(input_path, psf_spec, output, force, dtype, device, quiet, lam,
+                    wavelet_name, levels, iterations, tol, boundary):
+    """Restore by wavelet-sparse (ℓ1) regularisation, solved by FISTA.
+
+    Runs on the CPU (PyWavelets); --device gpu is accepted but computes there.
+
+    Example:
+
+    \b
+      restore wavelet blurred.png --psf gauss:1.5 --wavelet sym4 --levels 3
+    """
+    solve = functools.partial(restore.wavelet, lam=lam, wavelet_name=wavelet_name,
+                              levels=levels, iterations=iterations, tol=tol,
+                              boundary=boundary)
+    _restore_file("wavelet", solve, input_path, psf_spec, output=output, force=force,
+                  dtype=dtype, device=device, quiet=quiet, iterations=iterations,
+                  automatic=_automatic(lam=lam, iterations=iterations), gpu_capable=False)
+
+
+# ------------------------------------------------------------------ simulate
+
+
+def _per_channel(func, image, channel_axis):
+    if channel_axis is None:
+        return func(image)
+    channels = np.moveaxis(image, channel_axis, -1)
+    result = np.stack([func(channels[..., c]) for c in range(channels.shape[-1])], axis=-1)
+    return np.moveaxis(result, -1, channel_axis)
+
+
+def _check_clean(image, psf, meta):
+    """The checks the solvers make, for the image `simulate` blurs."""
+    if not np.all(np.isfinite(image)):
+        raise ValueError(f"'{meta.path}' contains NaN or Inf values; fill or mask them "
+                         "before simulating")
+    spatial = tuple(n for i, n in enumerate(meta.shape)
+                    if not meta.is_colour or i != meta.channel_axis % len(meta.shape))
+    if any(k > n for k, n in zip(psf.shape, spatial)):
+        raise ValueError(f"psf of shape {psf.shape} is larger than the image {spatial}; "
+                         "crop the PSF or give a larger image")
+
+
+@cli.command("simulate")
+@click.argument("clean_path", metavar="CLEAN", type=click.Path(path_type=Path))
+@psf_option
+@click.option("--noise", type=NOISE_SPEC, default="none", show_default=True,
+              help="Noise model: none, gaussian:snr=DB, gaussian:sigma=STD, "
+                   "poisson:peak=PHOTONS[,background=PHOTONS], "
+                   "poisson_gaussian:peak=P,read_noise=E[,gain=G][,offset=ADU].")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Random seed, for the same noise every time (default: a fresh "
+                   "seed, printed in the summary).")
+@click.option("--boundary", type=click.Choice(["reflect", "periodic", "zero"]),
+              default="reflect", show_default=True,
+              help="How the clean image continues past its edges when blurred.")
+@output_options("CLEAN_STEM.simulated.EXT")
+@quiet_option
+def simulate_command(clean_path, psf_spec, noise, seed, boundary, output, force, dtype,
+                     quiet):
+    """Make test data: blur a clean image with a PSF and add noise.
+
+    The result is in the clean image's units and dtype (rounded and clipped;
+    use --dtype float32 with a .tif/.npy output to keep it exact).
+
+    Example:
+
+    \b
+      restore simulate clean.png --psf gauss:2 --noise gaussian:snr=30 --seed 1 -o blurred.png
+      restore simulate cells.tif --psf gauss:1.5,1,1 --noise poisson:peak=100 -o sim.tif
+    """
+    start = time.perf_counter()
+    image, meta = image_io.read_image(clean_path)
+    output = Path(output) if output is not None else image_io.default_output(clean_path,
+                                                                             "simulated")
+    psf = _build_psf(psf_spec, meta)
+    _check_clean(image, psf, meta)
+    output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
+                                      overwrite=force)
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    blurred = _per_channel(lambda x: restore.blur(x, psf, boundary=boundary), image,
+                           meta.channel_axis)
+    noisy = noise(blurred, seed=seed)
+    image_io.write_image(output, noisy, meta, dtype=_output_dtype(dtype), overwrite=force)
+    if not quiet:
+        click.echo(f"simulate: blurred by {psf_spec} (boundary {boundary}), "
+                   f"{noise.describe()}, seed {seed}, "
+                   f"{time.perf_counter() - start:.2f} s → {output}", err=True)
+
+
+# ----------------------------------------------------------------------- psf
+
+
+def _sections_path(output):
+    return output.with_name(f"{output.stem}.sections.png")
+
+
+def _draw_sections(psf, path, title):
+    """Write a PNG of the PSF's central sections (xy; xz and yz for 3-D)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import PowerNorm
+    from matplotlib.figure import Figure
+
+    centre = tuple(n // 2 for n in psf.shape)
+    if psf.ndim == 1:
+        figure = Figure(figsize=(4, 3), layout="constrained")
+        axes = figure.add_subplot()
+        axes.plot(np.arange(psf.size) - centre[0], psf, marker=".")
+        axes.set_xlabel("x (pixels from centre)")
+        panels = []
+    elif psf.ndim == 2:
+        panels = [("xy", psf, "x", "y")]
+    else:
+        z, y, x = centre[-3:]
+        panels = [("xy (z centre)", psf[z], "x", "y"),
+                  ("xz (y centre)", psf[:, y, :], "x", "z"),
+                  ("yz (x centre)", psf[:, :, x], "y", "z")]
+    if panels:
+        figure = Figure(figsize=(3.2 * len(panels), 3.4), layout="constrained")
+        norm = PowerNorm(gamma=0.5, vmin=0, vmax=float(psf.max()))
+        for i, (name, plane, xlabel, ylabel) in enumerate(panels, start=1):
+            axes = figure.add_subplot(1, len(panels), i)
+            axes.imshow(plane, cmap="magma", norm=norm, interpolation="nearest")
+            axes.set_title(name, fontsize=9)
+            axes.set_xlabel(xlabel)
+            axes.set_ylabel(ylabel)
+    scale = ", square-root scale" if panels else ""
+    figure.suptitle(f"{title}  {psf.shape}{scale}", fontsize=9)
+    FigureCanvasAgg(figure)
+    with image_io.atomic_output(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=100)
+
+
+@cli.command("psf")
+@click.argument("spec", type=PSF_SPEC)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Output file: .tif or .npy (float32, sums to 1) or .png (16-bit, "
+                   "peak scaled to 65535).")
+@click.option("--ndim", type=click.IntRange(1, 3), default=None,
+              help="Number of axes (default: 3 for widefield, a file's own, else 2).")
+@click.option("--show", is_flag=True,
+              help="Also write a PNG picture of the central sections, "
+                   "OUTPUT_STEM.sections.png.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@quiet_option
+def psf_command(spec, output, ndim, show, force, quiet):
+    """Render a PSF from a spec (or clean up a measured one) and write it.
+
+    Example:
+
+    \b
+      restore psf gauss:2 -o psf.tif --show
+      restore psf widefield:1.4,0.52,1.518,0.1,0.25 -o widefield.tif
+    """
+    if ndim is None and Path(spec).suffix.lower() in restore.psf.FILE_SUFFIXES:
+        psf = restore.psf.load(spec)
+    else:
+        if ndim is None:
+            ndim = 3 if spec.lower().startswith("widefield") else 2
+        psf = restore.psf.from_spec(spec, ndim=ndim)
+    suffix = output.suffix.lower()
+    if image_io.IMAGE_SUFFIXES.get(suffix) == "jpeg":
+        raise ValueError("a PSF is not written as JPEG (lossy); use .tif, .npy or .png")
+    if image_io.IMAGE_SUFFIXES.get(suffix) == "png":
+        data = np.rint(psf / psf.max() * 65535).astype(np.uint16)
+    else:
+        data = psf.astype(np.float32)
+    meta = image_io.ImageMeta.for_array(data)
+    output, _ = image_io.check_output(output, meta, overwrite=force)
+    picture = _sections_path(output) if show else None
+    if picture is not None and picture.exists() and not force:
+        raise FileExistsError(f"the picture '{picture}' already exists; pass --force to "
+                              "overwrite it")
+    image_io.write_image(output, data, meta, overwrite=force)
+    if picture is not None:
+        _draw_sections(psf, picture, spec)
+    if not quiet:
+        also = f" and {picture}" if picture is not None else ""
+        click.echo(f"psf: {spec}, shape {psf.shape} → {output}{also}", err=True)

@@ -1,0 +1,592 @@
+"""Read and write images: PNG, JPEG, TIFF (8/16-bit, float, multi-page) and NPY.
+
+The CLI reads and writes images through this module; the solvers never touch
+files (only :func:`restore.psf.load` reads a measured PSF itself). Images are read as their numeric values: an 8-bit image
+comes back as uint8 in 0..255, a 16-bit one as uint16, a float TIFF as float.
+The solvers turn them into float32 without rescaling, and :func:`write_image`
+writes a result back in the input's dtype (rounded and clipped to its range,
+counts never rescaled) or as float32 where the format can hold it.
+
+==========  ===================================================================
+format      what is read
+==========  ===================================================================
+PNG, JPEG   grey (Y, X) or colour (Y, X, 3) with ``channel_axis=-1``; 8-bit, and
+            16-bit for grey PNGs (Pillow reads 16-bit colour PNGs as 8-bit, so
+            those are refused rather than silently reduced: use a 16-bit TIFF)
+TIFF        the first series (tifffile): 2-D, a multi-page stack as 3-D with
+            axis 0 = z, RGB samples or a ``C`` axis as the channel axis; any
+            integer or float dtype
+NPY         the array as saved (``allow_pickle=False``); a 3-D array whose last
+            axis has 3 or 4 entries and is the shortest is taken as colour
+==========  ===================================================================
+
+**Alpha.** A transparency channel (RGBA or grey + alpha PNGs and TIFFs) is not
+restored: :func:`read_image` returns the colour (or grey) channels only and
+keeps the alpha channel in :attr:`ImageMeta.alpha`; :func:`write_image` puts it
+back unchanged (converted to the output dtype without rescaling) when the
+output format can hold it. JPEG cannot, and drops it.
+
+**Never a partial file.** :func:`write_image` writes to a temporary file in the
+output's directory (``.NAME.tmp-XXXX.SUFFIX``, so the writer still sees the real
+suffix), flushes it to disk and renames it over the target in one step
+(:func:`os.replace`); on any failure, interruption included, the temporary file
+is removed and the target is untouched. It never replaces the file an
+:class:`ImageMeta` was read from.
+"""
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "ImageMeta",
+    "atomic_output",
+    "check_output",
+    "default_output",
+    "read_image",
+    "write_image",
+]
+
+#: Suffix (lower case) -> format name, for reading and writing.
+IMAGE_SUFFIXES = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".npy": "npy",
+}
+
+_FORMAT_NAMES = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "npy": "NPY"}
+_ACCEPTED = "PNG, JPEG, TIFF (.tif/.tiff) or NumPy (.npy)"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_QUALITY = 95  # Pillow's default of 75 would throw away what was restored
+
+
+@dataclass(frozen=True, eq=False)
+class ImageMeta:
+    """How an image was stored, so that a result can be written back alike.
+
+    Attributes
+    ----------
+    path : Path or None
+        The file the image was read from (None for an array made in memory).
+    format : str
+        "png", "jpeg", "tiff" or "npy".
+    dtype : numpy.dtype
+        The stored dtype (bool images are read as uint8).
+    shape : tuple of int
+        Shape of the array :func:`read_image` returned (alpha not included).
+    axes : str
+        One letter per axis of that array: ``X``, ``Y``, ``Z`` for space (a
+        multi-page TIFF is ``ZYX``), ``S`` or ``C`` for colour channels, other
+        tifffile letters (``T``, ``Q``…) as the file named them.
+    channel_axis : int or None
+        Axis of colour channels (restored one by one), None for grey images.
+    alpha : ndarray or None
+        The alpha (transparency) channel, kept aside and not restored.
+    pages : int
+        Number of TIFF pages the image came from (1 for other formats).
+    """
+
+    path: Path | None
+    format: str
+    dtype: np.dtype
+    shape: tuple
+    axes: str
+    channel_axis: int | None = None
+    alpha: np.ndarray | None = field(default=None, repr=False)
+    pages: int = 1
+
+    @property
+    def spatial_ndim(self):
+        """Number of axes a PSF for this image needs (channels excluded)."""
+        return len(self.shape) - (self.channel_axis is not None)
+
+    @property
+    def is_colour(self):
+        """True when the image has a channel axis."""
+        return self.channel_axis is not None
+
+    @classmethod
+    def for_array(cls, array, *, channel_axis=None):
+        """Meta for an array made in memory (no source file), e.g. a PSF."""
+        array = np.asarray(array)
+        axes = _default_axes(array.ndim, channel_axis is not None)
+        return cls(path=None, format="npy", dtype=array.dtype, shape=array.shape,
+                   axes=axes, channel_axis=channel_axis)
+
+
+# --------------------------------------------------------------------- reading
+
+
+def read_image(path):
+    """Read an image file as its numeric values.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.png``, ``.jpg``/``.jpeg``, ``.tif``/``.tiff`` or ``.npy`` file.
+
+    Returns
+    -------
+    image : ndarray
+        The pixel values in the stored dtype (uint8 stays 0..255); colour on
+        the axis ``meta.channel_axis``; alpha removed (see ``meta.alpha``).
+    meta : ImageMeta
+        What :func:`write_image` needs to write a result back alike.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is not an image of a supported format, or holds no real
+        numbers (complex, structured or empty arrays).
+    OSError
+        If the file cannot be read (permissions, a directory).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "stack.npy")
+    >>> np.save(path, np.zeros((5, 32, 32), np.uint16))
+    >>> image, meta = read_image(path)
+    >>> image.dtype, meta.axes, meta.spatial_ndim
+    (dtype('uint16'), 'ZYX', 3)
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"input file '{path}' does not exist; check the name and path")
+    if path.is_dir():
+        raise IsADirectoryError(f"input '{path}' is a directory; give an image file")
+    fmt = IMAGE_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"'{path}' is not an image file restore can read (suffix "
+            f"{path.suffix or '(none)'!r}); give a {_ACCEPTED} file"
+        )
+    reader = {"png": _read_pillow, "jpeg": _read_pillow, "tiff": _read_tiff,
+              "npy": _read_npy}[fmt]
+    try:
+        image, axes, alpha, pages = reader(path, fmt)
+    except MemoryError:
+        raise
+    except Exception as error:  # any reader failure means a file we cannot use
+        if isinstance(error, PermissionError):
+            raise PermissionError(f"cannot read '{path}': permission denied") from None
+        if str(error).startswith(f"'{path}'"):
+            raise
+        reason = " ".join(str(error).split()) or type(error).__name__
+        if fmt in ("png", "jpeg"):  # imageio's own words name its plugin, not the problem
+            reason = "the file is damaged or holds no image"
+        raise ValueError(
+            f"'{path}' is not a readable {_FORMAT_NAMES[fmt]} image ({reason}); "
+            f"give a {_ACCEPTED} file"
+        ) from None
+    image = _check_numbers(path, image)
+    if image.dtype == bool:
+        image = image.astype(np.uint8)
+        alpha = None if alpha is None else alpha.astype(np.uint8)
+    channel_axis = next((i - len(axes) for i, a in enumerate(axes) if a in "SC"), None)
+    meta = ImageMeta(path=path, format=fmt, dtype=image.dtype, shape=image.shape, axes=axes,
+                     channel_axis=channel_axis, alpha=alpha, pages=pages)
+    return image, meta
+
+
+def _check_numbers(path, image):
+    image = np.asarray(image)
+    if image.dtype.kind not in "buif":
+        raise ValueError(
+            f"'{path}' holds {image.dtype} values, not real numbers; "
+            "give an image of integers or floats"
+        )
+    if image.size == 0 or image.ndim == 0:
+        raise ValueError(f"'{path}' holds an empty array (shape {image.shape})")
+    return image
+
+
+def _read_pillow(path, fmt):
+    import imageio.v3 as iio
+
+    with open(path, "rb") as file:  # PermissionError here, with a clear type
+        head = file.read(26)
+    if fmt == "png" and head[:8] == _PNG_SIGNATURE and head[12:16] == b"IHDR":
+        bit_depth, colour_type = head[24], head[25]
+        if bit_depth == 16 and colour_type in (2, 4, 6):
+            raise ValueError(
+                f"'{path}' is a 16-bit colour PNG, which cannot be read without "
+                "losing its low 8 bits (Pillow reduces it to 8-bit); save it as a "
+                "16-bit TIFF and restore that"
+            )
+    meta = iio.immeta(path, plugin="pillow", exclude_applied=False)
+    mode = meta.get("mode", "")
+    convert = None
+    if mode == "1":
+        convert = "L"
+    elif mode in ("P", "PA"):
+        convert = "RGBA" if ("transparency" in meta or mode == "PA") else "RGB"
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        convert = "RGB"
+    image = np.asarray(iio.imread(path, plugin="pillow", mode=convert))
+    if image.ndim == 3 and image.shape[-1] == 4:  # RGBA
+        return np.ascontiguousarray(image[..., :3]), "YXS", image[..., 3].copy(), 1
+    if image.ndim == 3 and image.shape[-1] == 2:  # grey + alpha
+        return np.ascontiguousarray(image[..., 0]), "YX", image[..., 1].copy(), 1
+    if image.ndim == 3:
+        return image, "YXS", None, 1
+    if image.ndim != 2:
+        raise ValueError(f"'{path}' has an unexpected shape {image.shape} for a still image")
+    return image, "YX", None, 1
+
+
+def _read_tiff(path, fmt):
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        if not tif.series:
+            raise ValueError(f"'{path}' holds no images")
+        series = tif.series[0]
+        image = np.asarray(series.asarray())
+        axes = series.axes
+        page = series.pages[0] if len(series.pages) else tif.pages[0]
+        pages = len(series.pages)
+        extrasamples = tuple(getattr(page, "extrasamples", ()) or ())
+    if len(axes) != image.ndim:  # tifffile squeezes; keep letters and shape in step
+        axes = _default_axes(image.ndim, False)
+    unnamed = [a for a in axes if a in "QIP"]
+    if len(unnamed) == 1 and "Z" not in axes:  # a plain multi-page stack: axis 0 = z
+        axes = "".join("Z" if a in "QIP" else a for a in axes)
+    alpha = None
+    if "S" in axes and extrasamples and int(extrasamples[-1]) in (1, 2):
+        # Associated or unassociated alpha: the last sample.
+        s = axes.index("S")
+        alpha = np.ascontiguousarray(np.take(image, image.shape[s] - 1, axis=s))
+        image = np.take(image, range(image.shape[s] - 1), axis=s)
+        if image.shape[s] == 1:  # grey + alpha: no channel axis left
+            image = np.take(image, 0, axis=s)
+            axes = axes.replace("S", "")
+    if axes.count("S") + axes.count("C") > 1:
+        raise ValueError(
+            f"'{path}' has more than one channel axis ({axes}); restore handles one "
+            "(colour samples or channels): split the file first"
+        )
+    return np.ascontiguousarray(image), axes, alpha, pages
+
+
+def _read_npy(path, fmt):
+    image = np.load(path, allow_pickle=False)
+    colour = (image.ndim == 3 and image.shape[-1] in (3, 4)
+              and image.shape[-1] < min(image.shape[:-1]))
+    return image, _default_axes(image.ndim, colour), None, 1
+
+
+def _default_axes(ndim, colour):
+    spatial = ndim - colour
+    letters = "YX" if spatial == 2 else "ZYX" if spatial == 3 else "X" if spatial == 1 else (
+        "Q" * (spatial - 3) + "ZYX")
+    return letters + ("S" if colour else "")
+
+
+# --------------------------------------------------------------------- writing
+
+
+def default_output(path, method):
+    """``INPUT_STEM.METHOD.EXT`` beside the input (``cell.ome.tif`` -> ``cell.rl.ome.tif``).
+
+    Examples
+    --------
+    >>> default_output("data/blurred.png", "wiener").as_posix()
+    'data/blurred.wiener.png'
+    """
+    path = Path(path)
+    stem, ext = _split_suffix(path.name)
+    return path.with_name(f"{stem}.{method}{ext}")
+
+
+def _split_suffix(name):
+    """(stem, suffix) with OME-TIFF's double suffix kept whole."""
+    lower = name.lower()
+    for suffix in (".ome.tiff", ".ome.tif"):
+        if lower.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], name[-len(suffix):]
+    path = Path(name)
+    return (path.stem, path.suffix) if path.suffix else (name, "")
+
+
+def _same_file(a, b):
+    a, b = Path(a), Path(b)
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _target_dtype(array_dtype, meta, dtype):
+    if dtype is not None:
+        try:
+            return np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"dtype={dtype!r} is not a NumPy dtype; use e.g. 'float32'") from None
+    if meta is not None:
+        return np.dtype(meta.dtype)
+    return np.dtype(array_dtype)
+
+
+def check_output(path, meta, *, dtype=None, overwrite=False):
+    """Check, before any work is done, that `meta`'s image can be written to `path`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file; its suffix picks the format.
+    meta : ImageMeta
+        Describes what will be written: shape, channel axis, alpha, the file
+        it came from (never overwritten).
+    dtype : dtype-like, optional
+        Output dtype; default ``meta.dtype``.
+    overwrite : bool, optional
+        Allow replacing an existing file (never the one `meta` was read from).
+
+    Returns
+    -------
+    path : Path
+    dtype : numpy.dtype
+        The dtype that will be written.
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix, a dtype or shape the format cannot hold, or `path`
+        being the input file.
+    FileExistsError
+        If `path` exists and `overwrite` is False.
+    FileNotFoundError
+        If the output's directory does not exist.
+    """
+    path = Path(path)
+    fmt = IMAGE_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"cannot write '{path}': its suffix {path.suffix or '(none)'!r} names no "
+            "format restore writes; use .png, .jpg, .tif or .npy"
+        )
+    if meta.path is not None and _same_file(path, meta.path):
+        raise ValueError(
+            f"the output '{path}' is the input file; restore never overwrites its "
+            "input: choose another output name with -o"
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"the output '{path}' is a directory; give a file name")
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"the output '{path}' already exists; pass --force to overwrite it, "
+            "or choose another name with -o"
+        )
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(
+            f"cannot write '{path}': the directory '{parent}' does not exist"
+        )
+    target = _target_dtype(meta.dtype, meta, dtype)
+    if target.kind not in "uif":
+        raise ValueError(f"cannot write {target} values; use an integer or float dtype")
+    _check_format(path, fmt, target, meta.shape, meta.channel_axis)
+    return path, target
+
+
+def _check_format(path, fmt, dtype, shape, channel_axis):
+    name = _FORMAT_NAMES[fmt]
+    if fmt in ("png", "jpeg"):
+        allowed = (np.uint8, np.uint16) if fmt == "png" else (np.uint8,)
+        if dtype.kind == "f":
+            raise ValueError(
+                f"{name} cannot hold {dtype} values; write a .tif or .npy file for "
+                "float output, or leave out --dtype float32"
+            )
+        if dtype not in [np.dtype(a) for a in allowed]:
+            bits = "8- or 16-bit" if fmt == "png" else "8-bit"
+            raise ValueError(
+                f"{name} holds {bits} unsigned integers, not {dtype}; write a .tif "
+                f"or .npy file, or choose --dtype {'uint8' if fmt == 'jpeg' else 'uint16'}"
+            )
+        spatial = len(shape) - (channel_axis is not None)
+        colour_ok = channel_axis is None or (
+            channel_axis in (-1, len(shape) - 1) and shape[-1] in (3, 4))
+        if spatial != 2 or not colour_ok:
+            raise ValueError(
+                f"{name} holds one 2-D grey or RGB image, but the result has shape "
+                f"{tuple(shape)}; write a .tif or .npy file for stacks"
+            )
+        if fmt == "png" and channel_axis is not None and dtype == np.uint16:
+            raise ValueError(
+                "a 16-bit colour PNG cannot be written (Pillow supports 16-bit PNG "
+                "for grey only); write a .tif file, or choose --dtype uint8"
+            )
+
+
+def _convert(array, dtype):
+    """`array` as `dtype`: rounded and clipped for integers, no rescaling."""
+    array = np.asarray(array)
+    if dtype.kind in "ui":
+        if array.dtype.kind == "f":
+            if not np.all(np.isfinite(array)):
+                raise ValueError(
+                    "the result contains NaN or Inf values and cannot be written as "
+                    f"{dtype}; check the input and the solver's parameters"
+                )
+            info = np.iinfo(dtype)
+            array = np.clip(np.rint(array), info.min, info.max)
+        elif array.dtype != dtype:
+            info = np.iinfo(dtype)
+            array = np.clip(array, info.min, info.max)
+    return np.ascontiguousarray(array.astype(dtype, copy=False))
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yield a temporary path beside `path`; rename it to `path` on success.
+
+    The temporary name keeps the real suffix (``.NAME.tmp-XXXX.SUFFIX``) so
+    writers that choose their format by suffix still work. After the body,
+    the file is flushed to disk (fsync) and moved over `path` with
+    :func:`os.replace`. On any exception, KeyboardInterrupt included, the
+    temporary file is removed and `path` is left as it was.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.npy")
+    >>> with atomic_output(target) as tmp:
+    ...     np.save(tmp, np.zeros(3))
+    >>> os.path.exists(target)
+    True
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    stem, suffix = _split_suffix(path.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.tmp-", suffix=suffix, dir=directory)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as file:
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError, AttributeError):  # make the rename durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def write_image(path, array, meta=None, *, dtype=None, overwrite=True):
+    """Write `array` to `path` like the image `meta` describes, through a temporary file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Output file; the suffix picks the format (.png, .jpg/.jpeg, .tif/.tiff,
+        .npy).
+    array : array_like
+        The image (NumPy; a CuPy array must be moved to the host first), with
+        colour on ``meta.channel_axis`` as :func:`read_image` returned it.
+    meta : ImageMeta, optional
+        From :func:`read_image`: the output dtype, channel layout, TIFF axes
+        and the alpha channel to put back. Default: the array as it is, grey.
+    dtype : dtype-like, optional
+        Output dtype instead of ``meta.dtype``, e.g. "float32" (TIFF and NPY
+        only). Integer dtypes are rounded and clipped to their range; values
+        are never rescaled.
+    overwrite : bool, optional
+        Replace an existing `path` (default True). The file `meta` was read
+        from is never replaced.
+
+    Returns
+    -------
+    path : Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix; a dtype or shape the format cannot hold (float in
+        PNG/JPEG, a stack in PNG); NaN/Inf values to be written as integers;
+        `path` being the input file.
+    FileExistsError
+        If `path` exists and `overwrite` is False.
+    OSError
+        If writing fails (no partial file is left).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> np.save(os.path.join(folder, "in.npy"), np.arange(4, dtype=np.uint8))
+    >>> image, meta = read_image(os.path.join(folder, "in.npy"))
+    >>> out = write_image(os.path.join(folder, "out.npy"), [0.4, 2.6, 300.0, -1.0], meta)
+    >>> np.load(out)
+    array([  0,   3, 255,   0], dtype=uint8)
+    """
+    array = np.asarray(array)
+    if meta is None:
+        meta = ImageMeta.for_array(array)
+    elif tuple(array.shape) != tuple(meta.shape):
+        # A result of another shape: keep the channel layout only if it still fits.
+        colour = meta.channel_axis is not None and array.ndim == len(meta.shape)
+        meta = replace(meta, shape=array.shape,
+                       channel_axis=meta.channel_axis if colour else None,
+                       axes=meta.axes if array.ndim == len(meta.axes)
+                       else _default_axes(array.ndim, colour),
+                       alpha=None)
+    path, target = check_output(path, meta, dtype=dtype, overwrite=overwrite)
+    fmt = IMAGE_SUFFIXES[path.suffix.lower()]
+    data = _convert(array, target)
+    alpha = meta.alpha
+    if alpha is not None and tuple(alpha.shape) != tuple(data.shape[:-1] if meta.is_colour
+                                                         else data.shape):
+        alpha = None
+    if alpha is not None and meta.is_colour and meta.channel_axis not in (-1, data.ndim - 1):
+        alpha = None
+    if alpha is not None and fmt != "jpeg":
+        data = np.concatenate([data if meta.is_colour else data[..., None],
+                               _convert(alpha, target)[..., None]], axis=-1)
+    with atomic_output(path) as tmp:
+        if fmt == "npy":
+            np.save(tmp, data, allow_pickle=False)
+        elif fmt == "tiff":
+            _write_tiff(tmp, data, meta, alpha is not None)
+        else:
+            import imageio.v3 as iio
+
+            options = {"quality": _JPEG_QUALITY} if fmt == "jpeg" else {}
+            iio.imwrite(tmp, data, plugin="pillow", extension=path.suffix.lower(), **options)
+    return path
+
+
+def _write_tiff(tmp, data, meta, has_alpha):
+    import tifffile
+
+    options = {}
+    axes = meta.axes + ("S" if has_alpha and not meta.is_colour else "")
+    if "S" in axes and axes.endswith("S") and data.shape[-1] in (3, 4) and meta.is_colour:
+        options["photometric"] = "rgb"
+    else:
+        options["photometric"] = "minisblack"
+    if has_alpha:
+        options["extrasamples"] = ["unassalpha"]
+    if len(axes) == data.ndim:
+        options["metadata"] = {"axes": axes}  # ZYX, CZYX, YXS...: read back as such
+    tifffile.imwrite(tmp, data, **options)

@@ -1,0 +1,451 @@
+"""Tests for restore/cli.py: the `restore` command, through click's CliRunner."""
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import tifffile
+from click.testing import CliRunner
+
+import restore
+from restore import cli as cli_module
+from restore._backend import cupy_available
+from restore.cli import cli
+
+PSF = "gauss:1.5"
+COMMANDS = ["inverse", "wiener", "tikhonov", "rl", "tv", "wavelet", "simulate", "psf"]
+
+# Small, quick settings for each solver subcommand.
+SOLVER_ARGS = {
+    "inverse": ["--threshold", "0.05"],
+    "wiener": ["--snr", "30"],
+    "tikhonov": ["--lam", "1e-3"],
+    "rl": ["--iterations", "5"],
+    "tv": ["--lam", "0.5", "--iterations", "5"],
+    "wavelet": ["--lam", "0.5", "--iterations", "5"],
+}
+
+
+def _clean(shape=(64, 64)):
+    """A test scene in 0..255: blocks and a disk."""
+    y, x = np.mgrid[: shape[0], : shape[1]]
+    g = np.full(shape, 40.0)
+    g[10:30, 12:40] = 200.0
+    g[(y - 44) ** 2 + (x - 40) ** 2 < 100] = 120.0
+    return g
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def blurred_png(tmp_path):
+    """A 64 x 64 8-bit PNG blurred with gauss:1.5."""
+    f = restore.blur(_clean(), restore.psf.from_spec(PSF))
+    path = tmp_path / "blurred.png"
+    iio.imwrite(path, np.clip(np.rint(f), 0, 255).astype(np.uint8))
+    return path
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _assert_error(result, *fragments):
+    """Exit 2, one line on stderr starting 'Error:', no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+# --------------------------------------------------------------- each solver
+
+
+@pytest.mark.parametrize("command", list(SOLVER_ARGS))
+def test_each_solver_writes_the_default_output(runner, blurred_png, command):
+    result = runner.invoke(cli, [command, str(blurred_png), "--psf", PSF,
+                                 *SOLVER_ARGS[command]])
+    assert result.exit_code == 0, result.output
+    out = blurred_png.with_name(f"blurred.{command}.png")
+    restored = iio.imread(out)
+    assert restored.dtype == np.uint8 and restored.shape == (64, 64)
+    # One summary line on stderr: what was done and where it went.
+    summary = result.stderr.strip().splitlines()
+    assert len(summary) == 1
+    assert str(out) in summary[0] and " s" in summary[0]
+
+
+def test_output_is_the_library_result_rounded_and_clipped(runner, blurred_png, tmp_path):
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--snr", "30",
+                                 "--device", "cpu", "-o", str(tmp_path / "w.tif"),
+                                 "--dtype", "float32"])
+    assert result.exit_code == 0, result.output
+    expected = restore.wiener(iio.imread(blurred_png), PSF, snr=30)
+    written = tifffile.imread(tmp_path / "w.tif")
+    assert written.dtype == np.float32
+    np.testing.assert_allclose(written, expected, rtol=1e-6, atol=1e-4)
+
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--snr", "30",
+                                 "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    as_uint8 = iio.imread(blurred_png.with_name("blurred.wiener.png"))
+    np.testing.assert_array_equal(as_uint8, np.clip(np.rint(expected), 0, 255))
+
+
+def test_automatic_choices_are_reported(runner, blurred_png):
+    result = runner.invoke(cli, ["tikhonov", str(blurred_png), "--psf", PSF])
+    assert result.exit_code == 0, result.output
+    assert "lam=" in result.stderr and "chosen automatically: lam" in result.stderr
+
+
+def test_colour_png_is_restored_per_channel(runner, tmp_path):
+    clean = np.stack([_clean(), _clean()[::-1], _clean()[:, ::-1]], axis=-1)
+    psf = restore.psf.from_spec(PSF)
+    blurred = np.stack([restore.blur(clean[..., c], psf) for c in range(3)], axis=-1)
+    path = tmp_path / "photo.png"
+    iio.imwrite(path, np.clip(np.rint(blurred), 0, 255).astype(np.uint8))
+    result = runner.invoke(cli, ["wiener", str(path), "--psf", PSF, "--snr", "40"])
+    assert result.exit_code == 0, result.output
+    restored = iio.imread(tmp_path / "photo.wiener.png")
+    assert restored.shape == (64, 64, 3) and restored.dtype == np.uint8
+    # Each channel is restored as its own grey image (the flipped scenes stay apart).
+    stored = iio.imread(path)
+    for c in range(3):
+        alone = restore.wiener(stored[..., c], PSF, snr=40)
+        np.testing.assert_array_equal(restored[..., c], np.clip(np.rint(alone), 0, 255))
+
+
+def test_stack_is_restored_in_3d(runner, tmp_path):
+    stack = np.repeat(_clean((32, 32))[None], 9, axis=0).astype(np.uint16)
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, stack, photometric="minisblack")
+    result = runner.invoke(cli, ["rl", str(path), "--psf", "gauss:1,1,1", "--iterations", "3"])
+    assert result.exit_code == 0, result.output
+    restored = tifffile.imread(tmp_path / "stack.rl.tif")
+    assert restored.shape == (9, 32, 32) and restored.dtype == np.uint16
+
+
+def test_dtype_float32(runner, blurred_png, tmp_path):
+    result = runner.invoke(cli, ["rl", str(blurred_png), "--psf", PSF, "--iterations", "3",
+                                 "--dtype", "float32", "-o", str(tmp_path / "rl.npy")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "rl.npy").dtype == np.float32
+
+
+# --------------------------------------------------------- files never lost
+
+
+def test_refuses_to_overwrite_without_force(runner, blurred_png):
+    out = blurred_png.with_name("blurred.wiener.png")
+    out.write_bytes(b"precious")
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF])
+    _assert_error(result, "already exists", "--force")
+    assert out.read_bytes() == b"precious"
+
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--force"])
+    assert result.exit_code == 0, result.output
+    assert iio.imread(out).shape == (64, 64)
+
+
+def test_input_is_never_overwritten_even_with_force(runner, blurred_png):
+    before = blurred_png.read_bytes()
+    for extra in ([], ["--force"]):
+        result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF,
+                                     "-o", str(blurred_png), *extra])
+        _assert_error(result, "is the input file")
+    assert blurred_png.read_bytes() == before
+    assert _files(blurred_png.parent) == ["blurred.png"]
+
+
+def test_interrupt_exits_130_and_leaves_no_file(runner, blurred_png, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(restore, "wiener", interrupted)
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF])
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr and "Traceback" not in result.output
+    assert _files(blurred_png.parent) == ["blurred.png"]
+
+
+def test_interrupt_while_writing_leaves_no_partial_file(runner, blurred_png, monkeypatch):
+    def interrupted_writer(path, data, **options):
+        with open(path, "wb") as file:
+            file.write(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(iio, "imwrite", interrupted_writer)
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF])
+    assert result.exit_code == 130
+    assert _files(blurred_png.parent) == ["blurred.png"]
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    """Files for the bad-input cases, made beside the good 64 x 64 image."""
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "fake.png").write_bytes(b"not a png either")
+    np.save(tmp_path / "tiny.npy", np.ones((8, 8), np.float32))
+    with_nan = np.ones((64, 64), np.float32)
+    with_nan[5, 5] = np.nan
+    np.save(tmp_path / "nan.npy", with_nan)
+    with_inf = np.ones((64, 64), np.float32)
+    with_inf[5, 5] = np.inf
+    np.save(tmp_path / "inf.npy", with_inf)
+    np.save(tmp_path / "psf3d.npy", restore.psf.gaussian(1.0, ndim=3))
+    return tmp_path
+
+
+BAD_CASES = {
+    "missing input": (["wiener", "{d}/missing.png", "--psf", PSF], "does not exist"),
+    "not an image": (["wiener", "{d}/notes.txt", "--psf", PSF], "not an image file"),
+    "unreadable image": (["wiener", "{d}/fake.png", "--psf", PSF], "not a readable PNG"),
+    "malformed psf": (["wiener", "{d}/blurred.png", "--psf", "gauss:two"],
+                      "is not understood"),
+    "unknown psf model": (["rl", "{d}/blurred.png", "--psf", "blob:3"], "accepted forms"),
+    "missing psf file": (["wiener", "{d}/blurred.png", "--psf", "{d}/none.tif"],
+                         "does not exist"),
+    "psf larger than image": (["wiener", "{d}/tiny.npy", "--psf", "gauss:3"],
+                              "larger than the image"),
+    "psf model of wrong ndim": (["wiener", "{d}/blurred.png", "--psf",
+                                 "widefield:1.4,0.52,1.518,0.1,0.25"], "3-D"),
+    "psf file of wrong ndim": (["tv", "{d}/blurred.png", "--psf", "{d}/psf3d.npy"],
+                               "3-D PSF"),
+    "nan in input": (["wiener", "{d}/nan.npy", "--psf", PSF], "NaN or Inf"),
+    "inf in input": (["rl", "{d}/inf.npy", "--psf", PSF, "--iterations", "2"], "NaN or Inf"),
+    "no psf": (["wiener", "{d}/blurred.png"], "Missing option '--psf'"),
+    "iterations 0": (["rl", "{d}/blurred.png", "--psf", PSF, "--iterations", "0"],
+                     "--iterations"),
+    "iterations not a number": (["tv", "{d}/blurred.png", "--psf", PSF, "--iterations",
+                                 "many"], "--iterations"),
+    "negative lam": (["tikhonov", "{d}/blurred.png", "--psf", PSF, "--lam", "-1"], "--lam"),
+    "snr nan": (["wiener", "{d}/blurred.png", "--psf", PSF, "--snr", "nan"], "--snr"),
+    "tol zero": (["rl", "{d}/blurred.png", "--psf", PSF, "--tol", "0"], "--tol"),
+    "levels zero": (["wavelet", "{d}/blurred.png", "--psf", PSF, "--levels", "0"],
+                    "--levels"),
+    "bad boundary": (["wiener", "{d}/blurred.png", "--psf", PSF, "--boundary", "unknown"],
+                     "--boundary"),
+    "bad wavelet": (["wavelet", "{d}/blurred.png", "--psf", PSF, "--wavelet", "nope"],
+                    "orthogonal PyWavelets wavelet"),
+    "snr and nsr": (["wiener", "{d}/blurred.png", "--psf", PSF, "--snr", "20", "--nsr",
+                     "0.1"], "not both"),
+    "unknown option": (["wiener", "{d}/blurred.png", "--psf", PSF, "--fast"],
+                       "No such option"),
+    "float into png": (["wiener", "{d}/blurred.png", "--psf", PSF, "--dtype", "float32"],
+                       "PNG cannot hold float32"),
+    "unknown output suffix": (["wiener", "{d}/blurred.png", "--psf", PSF, "-o",
+                               "{d}/out.bmp"], ".bmp"),
+    "missing output folder": (["wiener", "{d}/blurred.png", "--psf", PSF, "-o",
+                               "{d}/no/out.png"], "does not exist"),
+    "bad noise spec": (["simulate", "{d}/blurred.png", "--psf", PSF, "--noise",
+                        "poisson:peek=3"], "--noise"),
+    "negative noise": (["simulate", "{d}/blurred.png", "--psf", PSF, "--noise",
+                        "poisson:peak=-3"], "--noise"),
+    "simulate nan": (["simulate", "{d}/nan.npy", "--psf", PSF], "NaN or Inf"),
+    "simulate psf too large": (["simulate", "{d}/tiny.npy", "--psf", "gauss:3"],
+                               "larger than the image"),
+    "unknown command": (["sharpen", "{d}/blurred.png"], "No such command"),
+    "psf spec bad": (["psf", "gauss:-1", "-o", "{d}/p.tif"], "psf spec"),
+    "psf as jpeg": (["psf", "gauss:1", "-o", "{d}/p.jpg"], "JPEG"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES))
+def test_bad_input_is_one_error_line_and_no_file(runner, blurred_png, bad_inputs, case):
+    args, fragment = BAD_CASES[case]
+    before = _files(bad_inputs)
+    result = runner.invoke(cli, [a.format(d=bad_inputs) for a in args])
+    _assert_error(result, fragment)
+    assert _files(bad_inputs) == before  # no output, no temporary file
+
+
+@pytest.mark.skipif(cupy_available(), reason="a GPU is available here")
+def test_gpu_asked_for_where_none_is_available(runner, blurred_png):
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--device", "gpu"])
+    _assert_error(result, "GPU")
+    assert _files(blurred_png.parent) == ["blurred.png"]
+
+
+def test_auto_device_runs_anywhere(runner, blurred_png):
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--snr", "30",
+                                 "--device", "auto"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a CUDA device")
+def test_gpu_result_matches_cpu(runner, blurred_png, tmp_path):
+    for device in ("cpu", "gpu"):
+        result = runner.invoke(cli, ["rl", str(blurred_png), "--psf", PSF, "--iterations",
+                                     "5", "--device", device, "--dtype", "float32",
+                                     "-o", str(tmp_path / f"{device}.tif")])
+        assert result.exit_code == 0, result.output
+    assert "on the GPU" in result.stderr
+    np.testing.assert_allclose(tifffile.imread(tmp_path / "gpu.tif"),
+                               tifffile.imread(tmp_path / "cpu.tif"), rtol=1e-4, atol=1e-3)
+
+
+# ------------------------------------------------------------------- simulate
+
+
+def test_simulate_is_reproducible_with_a_seed(runner, tmp_path):
+    clean = tmp_path / "clean.tif"
+    tifffile.imwrite(clean, _clean().astype(np.float32))
+    outputs = []
+    for name, seed in (("a.tif", "7"), ("b.tif", "7"), ("c.tif", "8")):
+        result = runner.invoke(cli, ["simulate", str(clean), "--psf", "gauss:2", "--noise",
+                                     "gaussian:snr=30", "--seed", seed,
+                                     "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert "seed " + seed in result.stderr
+        outputs.append(tifffile.imread(tmp_path / name))
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+    assert not np.array_equal(outputs[0], outputs[2])
+    # Blur plus noise of the asked SNR around the library's blur.
+    blurred = restore.blur(_clean(), restore.psf.from_spec("gauss:2"))
+    noise = outputs[0] - blurred
+    snr = 10 * np.log10(blurred.var() / noise.var())
+    assert abs(snr - 30) < 0.5
+
+
+def test_simulate_default_name_and_dtype(runner, blurred_png):
+    result = runner.invoke(cli, ["simulate", str(blurred_png), "--psf", "gauss:1",
+                                 "--noise", "poisson:peak=100"])
+    assert result.exit_code == 0, result.output
+    out = iio.imread(blurred_png.with_name("blurred.simulated.png"))
+    assert out.dtype == np.uint8 and out.shape == (64, 64)
+
+
+# ------------------------------------------------------------------------ psf
+
+
+def test_psf_writes_a_tiff_and_a_picture(runner, tmp_path):
+    result = runner.invoke(cli, ["psf", "gauss:2", "-o", str(tmp_path / "psf.tif"),
+                                 "--show"])
+    assert result.exit_code == 0, result.output
+    psf = tifffile.imread(tmp_path / "psf.tif")
+    np.testing.assert_allclose(psf, restore.psf.gaussian(2.0), rtol=1e-6, atol=1e-9)
+    picture = tmp_path / "psf.sections.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert iio.imread(picture).ndim == 3
+    assert _files(tmp_path) == ["psf.sections.png", "psf.tif"]
+
+
+def test_psf_3d_sections_and_overwrite(runner, tmp_path):
+    args = ["psf", "gauss:1,2,2", "--ndim", "3", "-o", str(tmp_path / "psf.npy"), "--show"]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert np.load(tmp_path / "psf.npy").shape == (9, 17, 17)
+    _assert_error(runner.invoke(cli, args), "already exists")
+    assert runner.invoke(cli, [*args, "--force"]).exit_code == 0
+
+
+def test_psf_file_can_be_used_by_a_solver(runner, blurred_png, tmp_path):
+    assert runner.invoke(cli, ["psf", PSF, "-o", str(tmp_path / "h.tif")]).exit_code == 0
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", str(tmp_path / "h.tif"),
+                                 "--snr", "30"])
+    assert result.exit_code == 0, result.output
+
+
+# ------------------------------------------------------------- help, version
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"restore {restore.__version__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_each_command_has_an_example(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"restore {command} " in result.output
+
+
+def test_group_help_and_no_arguments(runner):
+    for args in (["--help"], []):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0
+        for command in COMMANDS:
+            assert command in result.output
+
+
+# ------------------------------------------------------------------ progress
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal():
+    with cli_module.progress_callback("rl", 3, stream=io.StringIO()) as callback:
+        assert callback is None
+    with cli_module.progress_callback("rl", 3, quiet=True, stream=_Terminal()) as callback:
+        assert callback is None
+    stream = _Terminal()
+    with cli_module.progress_callback("rl", 3, stream=stream) as callback:
+        for k in range(1, 4):
+            callback(k, None)
+    assert "rl:" in stream.getvalue() and "0/3" in stream.getvalue()
+
+
+def test_iterative_solver_drives_the_bar(runner, blurred_png, monkeypatch):
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: True)
+    result = runner.invoke(cli, ["rl", str(blurred_png), "--psf", PSF, "--iterations", "4"])
+    assert result.exit_code == 0, result.output
+    assert "0/4" in result.stderr
+    quiet = runner.invoke(cli, ["rl", str(blurred_png), "--psf", PSF, "--iterations", "4",
+                                "--quiet", "--force"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+# ---------------------------------------------------------- the real command
+
+
+def _command():
+    found = shutil.which("restore")
+    return [found] if found else [sys.executable, "-m", "restore"]
+
+
+def test_installed_command_in_a_subprocess(blurred_png):
+    env = {k: v for k, v in os.environ.items() if k != "RESTORE_TRACEBACK"}
+    done = subprocess.run([*_command(), "wiener", str(blurred_png), "--psf", PSF, "--snr",
+                           "30"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert blurred_png.with_name("blurred.wiener.png").exists()
+    assert "→" in done.stderr
+
+    failed = subprocess.run([*_command(), "wiener", str(blurred_png), "--psf", "gauss:two"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert failed.returncode == 2
+    assert failed.stderr.startswith("Error: ") and failed.stderr.count("\n") == 1
+    assert "Traceback" not in failed.stderr
+
+
+def test_python_dash_m_restore(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "restore", "--version"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"restore {restore.__version__}"
+
+
+def test_main_returns_the_exit_status(capsys):
+    assert cli_module.main(["--version"]) == 0
+    assert cli_module.main(["wiener", "/nonexistent/x.png", "--psf", PSF]) == 2
+    assert capsys.readouterr().err.startswith("Error: ")
