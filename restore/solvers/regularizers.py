@@ -22,18 +22,28 @@ def tv_curvature(x, xp, relative_epsilon=1e-3):
     so the image's borders are not glued together. ε is relative to the
     mean intensity, which keeps the term scale-free.
     """
-    grads = []
-    for a in range(x.ndim):
-        d = xp.diff(x, axis=a, append=xp.take(x, [-1], axis=a))
-        grads.append(d)
+    grads = [_forward_difference(x, a, xp) for a in range(x.ndim)]
     eps = relative_epsilon * (float(xp.abs(x).mean()) + 1e-30)
     norm = xp.sqrt(sum(g * g for g in grads) + eps * eps)
     total = None
     for a, g in enumerate(grads):
         g = g / norm
-        # backward difference, the negative adjoint of the replicated forward one
-        shifted = xp.concatenate([xp.zeros_like(xp.take(g, [0], axis=a)),
-                                  xp.take(g, range(x.shape[a] - 1), axis=a)], axis=a)
-        term = g - shifted
+        # backward difference (g[i] - g[i-1], with g[-1] = 0): the negative
+        # adjoint of the replicated forward difference
+        term = g.copy()
+        term[_index(x.ndim, a, slice(1, None))] -= g[_index(x.ndim, a, slice(None, -1))]
         total = term if total is None else total + term
     return total
+
+
+def _index(ndim, axis, s):
+    index = [slice(None)] * ndim
+    index[axis] = s
+    return tuple(index)
+
+
+def _forward_difference(x, axis, xp):
+    """x[i+1] − x[i], with 0 at the last index (edge replication)."""
+    d = xp.zeros_like(x)
+    d[_index(x.ndim, axis, slice(None, -1))] = xp.diff(x, axis=axis)
+    return d
