@@ -475,6 +475,7 @@ def atomic_output(path):
     fd, tmp = tempfile.mkstemp(prefix=f".{stem}.tmp-", suffix=suffix, dir=directory)
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would stick after the rename
     try:
         yield tmp
         with open(tmp, "rb+") as file:
@@ -490,6 +491,13 @@ def atomic_output(path):
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _umask():
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_image(path, array, meta=None, *, dtype=None, overwrite=True):

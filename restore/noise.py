@@ -78,21 +78,27 @@ def _host_float64(image):
 
 
 def _photon_scale(x, peak):
-    """Photons per image unit, so that the image's maximum is `peak` photons."""
+    """`x` with round-off negatives set to 0, and photons per image unit.
+
+    The scale makes the image's maximum `peak` photons. A blurred image
+    carries FFT round-off (about 1e-7 of its peak) below zero where it is
+    dark; values down to 1e-6 of the peak are taken as 0, anything more
+    negative is an error.
+    """
     if not np.all(np.isfinite(x)):
         raise ValueError("image contains NaN or Inf; photon noise needs finite values")
-    if x.size and x.min() < 0:
-        raise ValueError(
-            f"image has negative values (minimum {x.min():g}); photon noise needs a "
-            "non-negative image (subtract an offset or clip first)"
-        )
     top = x.max() if x.size else 0.0
     if top <= 0:
         raise ValueError(
             "image is zero everywhere; photon noise needs a positive maximum to set "
             "the number of photons per image unit"
         )
-    return peak / top
+    if x.min() < -1e-6 * top:
+        raise ValueError(
+            f"image has negative values (minimum {x.min():g}); photon noise needs a "
+            "non-negative image (subtract an offset or clip first)"
+        )
+    return np.maximum(x, 0), peak / top
 
 
 # --------------------------------------------------------------------------- #
@@ -193,7 +199,7 @@ def poisson(image, *, peak, background=0.0, seed=None):
     xp, x, dtype = _host_float64(image)
     peak = _number("peak", peak, minimum=0, strict=True)
     background = _number("background", background, minimum=0)
-    scale = _photon_scale(x, peak)
+    x, scale = _photon_scale(x, peak)
     counts = np.random.default_rng(seed).poisson(x * scale + background)
     return to_device((counts / scale).astype(dtype), xp)
 
@@ -256,7 +262,7 @@ def poisson_gaussian(image, *, peak, read_noise, gain=1.0, offset=0.0, units="im
     offset = _number("offset", offset)
     if units not in ("image", "adu"):
         raise ValueError(f"units={units!r} is not allowed; use 'image' or 'adu'")
-    scale = _photon_scale(x, peak)
+    x, scale = _photon_scale(x, peak)
     rng = np.random.default_rng(seed)
     electrons = rng.poisson(x * scale).astype(np.float64)
     electrons += read_noise * rng.standard_normal(x.shape)  # read noise, in electrons
@@ -519,7 +525,11 @@ def estimate_poisson_gaussian(image):
             f"image has shape {x.shape}; estimate_poisson_gaussian needs at least "
             "about 5000 pixels away from the borders to fit the noise model"
         )
-    residual, level_ring, level_local, detectors, _ = samples
+    residual, level_ring, level_local, detectors, inner = samples
+    unsaturated = ~_saturated(x)[inner].ravel()  # clipped areas are flat but noiseless
+    if unsaturated.sum() >= 5000:
+        residual, level_ring, level_local = (a[unsaturated] for a in (residual, level_ring, level_local))
+        detectors = [(d[unsaturated], norm2) for d, norm2 in detectors]
     # Sum of squared autocorrelations of the residual filter: how many neighbouring
     # residuals one pixel's noise reaches (it sets the bins' standard errors).
     autocorrelation = np.convolve(_DIFFERENCE, _DIFFERENCE) / np.sum(_DIFFERENCE**2)

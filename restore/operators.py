@@ -391,8 +391,9 @@ class WorkDomain:
     a periodic problem on a fast-FFT work grid larger than the image:
 
     - "periodic": the image itself, wrapping around;
-    - "reflect": the image mirrored out by the PSF's size (and on to the work
-      size): right for PSFs with mirror symmetry (Gaussian, disk, Airy);
+    - "reflect": the image mirrored out by the PSF's size, then closed by a
+      smooth periodic blend (no jump at the seam): right for PSFs with mirror
+      symmetry (Gaussian, disk, Airy);
     - "smooth": the image continued by a smooth periodic blend of its
       opposite (lightly smoothed) edges, with no mirrored detail: right for
       asymmetric PSFs (motion), whose mirror image is a different blur;
@@ -438,12 +439,16 @@ class WorkDomain:
             margin = tuple(k // 2 for k in psf.shape)
         else:  # pad by the PSF's size
             margin = tuple(psf.shape)
-        shape = tuple(_fast_multiple(n + 2 * m, shape_multiple) for n, m in zip(f.shape, margin))
+        # "reflect" also needs a gap after the mirrored margins, where a smooth
+        # blend closes the periodic seam (two mirror images do not meet there).
+        seam = margin if boundary == "reflect" else (0,) * f.ndim
+        shape = tuple(_fast_multiple(n + 2 * m + g, shape_multiple)
+                      for n, m, g in zip(f.shape, margin, seam))
         self.window = tuple(slice(m, m + n) for m, n in zip(margin, f.shape))
         self.op = Blur(psf, shape, boundary="periodic", dtype=f.dtype)
-        pad = [(m, w - n - m) for m, w, n in zip(margin, shape, f.shape)]
         if boundary == "reflect":
-            self.data = self.initial = xp.pad(f, pad, mode="symmetric")
+            mirrored = xp.pad(f, [(m, m) for m in margin], mode="symmetric")
+            self.data = self.initial = smooth_extension(mirrored, shape, (0,) * f.ndim, xp)
         elif boundary == "smooth":
             self.data = self.initial = smooth_extension(f, shape, margin, xp)
         else:

@@ -449,3 +449,82 @@ def test_main_returns_the_exit_status(capsys):
     assert cli_module.main(["--version"]) == 0
     assert cli_module.main(["wiener", "/nonexistent/x.png", "--psf", PSF]) == 2
     assert capsys.readouterr().err.startswith("Error: ")
+
+
+# ------------------------------------------------------------------- compare
+
+
+@pytest.fixture
+def clean_png(tmp_path):
+    path = tmp_path / "clean.png"
+    iio.imwrite(path, np.clip(np.rint(_clean()), 0, 255).astype(np.uint8))
+    return path
+
+
+def test_compare_writes_the_report(runner, clean_png, tmp_path):
+    out = tmp_path / "report"
+    args = ["compare", str(clean_png), "--psf", PSF, "--noise", "poisson:peak=100",
+            "--methods", "wiener,tikhonov,rl", "--seed", "3", "--out", str(out), "--quiet",
+            "--sweep", "noise=poisson:peak=30,100,300"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(cli_module.REPORT_FILES)
+    table = (out / "table.md").read_text()
+    assert "poisson:peak=100" in table and "seed 3" in table
+    assert all(name in table for name in ("wiener", "tikhonov", "richardson_lucy"))
+    sweep = (out / "sweep.csv").read_text()
+    assert all(level in sweep for level in ("30", "100", "300"))
+    # the same seed gives the same numbers (the time column aside)
+    first = (out / "table.csv").read_text()
+    assert runner.invoke(cli, args + ["--force"]).exit_code == 0
+    again = (out / "table.csv").read_text()
+    column = first.splitlines()[0].split(",").index("seconds")
+
+    def without_time(text):
+        return [[v for i, v in enumerate(line.split(",")) if i != column]
+                for line in text.splitlines()]
+
+    assert without_time(first) == without_time(again)
+
+
+def test_compare_refuses_to_replace_a_report_without_force(runner, clean_png, tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "table.md").write_text("mine")
+    result = runner.invoke(cli, ["compare", str(clean_png), "--psf", PSF, "--methods",
+                                 "wiener", "--out", str(out)])
+    _assert_error(result, "already holds table.md", "--force")
+    assert (out / "table.md").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("noise=poisson:peak=10,30", ["poisson:peak=10", "poisson:peak=30"]),
+        ("noise=poisson_gaussian:peak=10,30,read_noise=2",
+         ["poisson_gaussian:peak=10,read_noise=2", "poisson_gaussian:peak=30,read_noise=2"]),
+    ],
+)
+def test_sweep_specs_expand_one_parameter(text, expected):
+    assert cli_module.sweep_specs(text) == expected
+
+
+@pytest.mark.parametrize("text", ["noise=gaussian:snr=10", "psf=gauss:1,2",
+                                  "noise=poisson_gaussian:peak=1,2,read_noise=1,2"])
+def test_bad_sweeps_are_refused(runner, clean_png, tmp_path, text):
+    result = runner.invoke(cli, ["compare", str(clean_png), "--psf", PSF, "--sweep", text,
+                                 "--out", str(tmp_path / "r")])
+    _assert_error(result, "--sweep")
+    assert not (tmp_path / "r").exists()
+
+
+def test_outputs_get_ordinary_file_permissions(runner, blurred_png):
+    """The temporary file's private 0600 must not stick to the result."""
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--quiet"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    mode = (blurred_png.parent / "blurred.wiener.png").stat().st_mode & 0o777
+    assert mode == 0o644

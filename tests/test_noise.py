@@ -462,3 +462,19 @@ def test_estimate_sigma_ignores_clipped_regions():
     noisy = np.clip(noise.gaussian(restore.blur(clean, restore.psf.gaussian(2.0)), sigma=0.01, seed=3), 0, 1)
     assert (noisy == 1).mean() > 0.1
     assert abs(noise.estimate_sigma(noisy) / 0.01 - 1) < 0.1
+    fit = noise.estimate_poisson_gaussian(noisy)
+    assert abs(np.sqrt(fit.a * noisy.mean() + fit.b) / 0.01 - 1) < 0.1
+
+
+def test_photon_noise_accepts_the_round_off_of_a_blurred_dark_image():
+    import restore
+
+    clean = np.zeros((64, 64))
+    clean[20:40, 20:40] = 1.0
+    blurred = restore.blur(clean, restore.psf.gaussian(2.0))
+    assert blurred.min() < 0  # FFT round-off in the dark background
+    for simulate in (lambda x: noise.poisson(x, peak=100, seed=0),
+                     lambda x: noise.poisson_gaussian(x, peak=100, read_noise=1, seed=0)):
+        assert np.isfinite(simulate(blurred)).all()
+    with pytest.raises(ValueError, match="image has negative values"):
+        noise.poisson(blurred - 0.01, peak=100)

@@ -41,7 +41,8 @@ class RestoreInfo:
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parameters.items())
         text = f"{self.method} ({params})"
         if self.iterations is not None:
-            text += f", {self.iterations} iterations (stopped by {self.stop_reason})"
+            plural = "" if self.iterations == 1 else "s"
+            text += f", {self.iterations} iteration{plural} (stopped by {self.stop_reason})"
         return text + f", {self.time:.2f} s"
 
 

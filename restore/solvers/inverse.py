@@ -60,7 +60,8 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         domain, spectrum = fourier_problem(f, h, mode)
         if threshold == "auto":
             spread = float(f.std())
-            tau = min(params.noise_sigma(f) / spread, 1.0) if spread > 0 else 1.0
+            # at most 0.5: keep the frequencies the blur passes best, even in noise
+            tau = min(params.noise_sigma(f) / spread, 0.5) if spread > 0 else 0.5
         else:
             tau = threshold
         otf = domain.op.otf
