@@ -1,6 +1,6 @@
 """Compare every solver on a 2-D photo and on a 3-D fluorescence stack.
 
-**2-D, simulated.** ``restore.compare.compare`` blurs ``data/clean.png`` by a
+**2-D, simulated.** ``restore.compare`` blurs ``data/clean.png`` by a
 Gaussian PSF (σ = 2 px), adds Gaussian noise at 30 dB with a fixed seed,
 restores the result with every solver using its *automatic* parameters and
 scores each against the truth (PSNR, SSIM, ISNR, run time).
@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402
 import tifffile  # noqa: E402
 
 import restore  # noqa: E402
-from restore.compare import Comparison, ComparisonRow, compare
+from restore.comparison import Comparison, ComparisonRow, compare
 from restore.report import write_report  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"

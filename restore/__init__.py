@@ -16,6 +16,7 @@ Examples
 from importlib.metadata import PackageNotFoundError, version
 
 from . import metrics, noise, psf
+from .comparison import compare, compare_observed, sweep
 from .operators import Blur, blur
 from .solvers import (
     SOLVERS,
@@ -34,6 +35,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "Blur", "RestoreInfo", "SOLVERS", "blur", "inverse", "metrics", "noise", "psf",
+    "Blur", "RestoreInfo", "SOLVERS", "blur", "compare", "compare_observed", "inverse",
+    "metrics", "noise", "psf", "sweep",
     "richardson_lucy", "tikhonov", "tv", "wavelet", "wiener", "__version__",
 ]

@@ -850,7 +850,7 @@ def compare_command(clean_path, psf_spec, noise, methods, seed, tune, sweep_text
       restore compare clean.png --psf gauss:2 --noise poisson:peak=100 --methods all --out report/
       restore compare clean.png --psf motion:15,30 --tune oracle --sweep noise=gaussian:snr=15,25,35
     """
-    from restore.compare import compare, sweep
+    from restore.comparison import compare, sweep
     from restore.report import write_report
 
     start = time.perf_counter()

@@ -15,7 +15,7 @@ interrupted run leaves no partial file.
 Examples
 --------
 >>> from skimage import data
->>> from restore.compare import compare
+>>> from restore.comparison import compare
 >>> from restore.report import write_report
 >>> c = compare(data.camera()[::4, ::4] / 255.0, "gauss:1.5", methods=["wiener", "rl"])
 >>> paths = write_report(c, "report")                              # doctest: +SKIP
@@ -90,7 +90,7 @@ def montage(comparison, path, *, inset=None):
     Parameters
     ----------
     comparison : Comparison
-        From :func:`restore.compare.compare` or :func:`restore.compare.compare_observed`.
+        From :func:`restore.compare` or :func:`restore.compare_observed`.
     path : str or path-like
         PNG file to write (replaced if it exists, atomically).
     inset : tuple of slice, optional
@@ -119,7 +119,7 @@ def sweep_plot(sweep_result, path):
     Parameters
     ----------
     sweep_result : Sweep
-        From :func:`restore.compare.sweep`.
+        From :func:`restore.sweep`.
     path : str or path-like
         PNG file to write (replaced if it exists, atomically).
 
@@ -185,7 +185,7 @@ def write_report(comparison, out_dir, *, sweep=None, inset=None):
     out_dir : str or path-like
         Folder, created (with its parents) if missing.
     sweep : Sweep, optional
-        From :func:`restore.compare.sweep`.
+        From :func:`restore.sweep`.
     inset : tuple of slice, optional
         Detail region of the montage (see :func:`montage`).
 

@@ -7,7 +7,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from restore.compare import compare, compare_observed, sweep
+from restore.comparison import compare, compare_observed, sweep
 from restore.report import (
     _atomic_write,
     _detail_region,
@@ -199,7 +199,7 @@ def test_drawing_leaves_pyplot_alone(tmp_path):
     script = textwrap.dedent(f"""
         import sys
         import numpy as np
-        from restore.compare import compare
+        from restore.comparison import compare
         from restore.report import write_report
         clean = np.zeros((32, 32)); clean[8:24, 8:24] = 1
         write_report(compare(clean, "gauss:1", methods=["wiener"]), {str(tmp_path)!r})

@@ -15,7 +15,7 @@ by :mod:`restore.report`; nothing in this module reads or writes files.
 Examples
 --------
 >>> from skimage import data
->>> from restore.compare import compare
+>>> from restore.comparison import compare
 >>> clean = data.camera()[::4, ::4] / 255.0
 >>> result = compare(clean, "gauss:1.5", noise="poisson:peak=100",
 ...                  methods=["wiener", "rl"], seed=0)

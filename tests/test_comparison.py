@@ -7,7 +7,7 @@ import pytest
 
 import restore
 from restore import metrics
-from restore.compare import ORACLE_GRIDS, Comparison, compare, compare_observed, sweep
+from restore.comparison import ORACLE_GRIDS, Comparison, compare, compare_observed, sweep
 
 # Small iteration budgets keep the suite quick; automatic choices are the solvers' business.
 FAST = {
