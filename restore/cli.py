@@ -867,6 +867,9 @@ def compare_command(clean_path, psf_spec, noise, methods, seed, tune, sweep_text
     comparison = compare(image, psf, noise=noise, tune=None if tune == "auto" else tune,
                          **options)
     swept = sweep(image, psf, noise_specs=specs, **options) if specs else None
+    comparison.psf_description = psf_spec  # "motion:15,30" says more than "array 9×15"
+    if swept is not None:
+        swept.psf_description = psf_spec
     paths = write_report(comparison, out_dir, sweep=swept)
     if not quiet:
         click.echo(comparison.to_markdown(), err=True)
