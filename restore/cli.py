@@ -634,13 +634,23 @@ def _check_clean(image, psf, meta):
                          "crop the PSF or give a larger image")
 
 
+_NOISE_FORMS = ("gaussian:snr=DB, gaussian:sigma=STD, poisson:peak=PHOTONS[,background=PHOTONS], "
+                "poisson_gaussian:peak=P,read_noise=E[,gain=G][,offset=ADU]")
+
+#: ``CLEAN`` for the commands that start from a noise-free image.
+clean_argument = click.argument("clean_path", metavar="CLEAN", type=click.Path(path_type=Path))
+
+
+def noise_option(default):
+    """``--noise SPEC`` parsed into a :class:`restore.noise.NoiseModel`."""
+    return click.option("--noise", type=NOISE_SPEC, default=default, show_default=True,
+                        help=f"Noise model: none, {_NOISE_FORMS}.")
+
+
 @cli.command("simulate")
-@click.argument("clean_path", metavar="CLEAN", type=click.Path(path_type=Path))
+@clean_argument
 @psf_option
-@click.option("--noise", type=NOISE_SPEC, default="none", show_default=True,
-              help="Noise model: none, gaussian:snr=DB, gaussian:sigma=STD, "
-                   "poisson:peak=PHOTONS[,background=PHOTONS], "
-                   "poisson_gaussian:peak=P,read_noise=E[,gain=G][,offset=ADU].")
+@noise_option("none")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Random seed, for the same noise every time (default: a fresh "
                    "seed, printed in the summary).")
@@ -811,12 +821,9 @@ REPORT_FILES = ("table.md", "table.csv", "montage.png", "sweep.png", "sweep.csv"
 
 
 @cli.command("compare")
-@click.argument("clean_path", metavar="CLEAN", type=click.Path(path_type=Path))
+@clean_argument
 @psf_option
-@click.option("--noise", type=NOISE_SPEC, default="gaussian:snr=30", show_default=True,
-              help="Noise model of the simulated observation: gaussian:snr=DB, "
-                   "gaussian:sigma=STD, poisson:peak=PHOTONS, "
-                   "poisson_gaussian:peak=P,read_noise=E[,gain=G][,offset=ADU].")
+@noise_option("gaussian:snr=30")
 @click.option("--methods", default="all", show_default=True,
               help="Solvers to compare: 'all' or a comma list of "
                    "inverse,wiener,tikhonov,rl,tv,wavelet.")
