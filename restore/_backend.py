@@ -98,11 +98,22 @@ def rfftn(x, shape):
     return scipy.fft.rfftn(x, s=shape, workers=FFT_WORKERS)
 
 
-def irfftn(spectrum, shape):
-    """Inverse of :func:`rfftn`: a real array of `shape`."""
+def irfftn(spectrum, shape, *, overwrite=False):
+    """Inverse of :func:`rfftn`: a real array of `shape`.
+
+    With `overwrite`, the FFT may use `spectrum` as scratch space (saves a
+    copy of the spectrum; the caller must not use it afterwards).
+    """
     if is_gpu_array(spectrum):
-        return _cupy_fft.irfftn(spectrum, s=shape)
-    return scipy.fft.irfftn(spectrum, s=shape, workers=FFT_WORKERS)
+        return _cupy_fft.irfftn(spectrum, s=shape, overwrite_x=overwrite)
+    return scipy.fft.irfftn(spectrum, s=shape, workers=FFT_WORKERS, overwrite_x=overwrite)
+
+
+def fft_axis(x, n, axis, *, real):
+    """1-D FFT of `x` along `axis`, zero-padded to `n` (``rfft`` when `real`)."""
+    if is_gpu_array(x):
+        return (_cupy_fft.rfft if real else _cupy_fft.fft)(x, n=n, axis=axis)
+    return (scipy.fft.rfft if real else scipy.fft.fft)(x, n=n, axis=axis)
 
 
 def float_dtype(dtype):

@@ -26,6 +26,7 @@ import numpy as np
 
 from ._backend import (
     array_module,
+    fft_axis,
     float_dtype,
     irfftn,
     ndimage_module,
@@ -44,6 +45,36 @@ def check_boundary(boundary, allowed=BOUNDARIES):
             f"boundary={boundary!r} is not supported here; use one of "
             + ", ".join(repr(b) for b in allowed)
         )
+
+
+def _complex_dtype(dtype):
+    return np.complex128 if np.dtype(dtype) == np.float64 else np.complex64
+
+
+def separable_factors(psf):
+    """1-D kernels whose outer product is `psf`, or None if it is not separable.
+
+    Gaussian and box PSFs are; motion blur at an angle, disks and Airy
+    patterns are not. The kernels are the PSF's marginal sums, the last one
+    divided by the total ``ndim - 1`` times.
+    """
+    if psf.ndim < 2:
+        return None
+    xp = array_module(psf)
+    total = float(psf.sum())
+    if total == 0:
+        return None
+    axes = range(psf.ndim)
+    factors = [psf.sum(axis=tuple(b for b in axes if b != a)) for a in axes]
+    factors[-1] = factors[-1] / total ** (psf.ndim - 1)
+    outer = 1.0
+    for a, f in enumerate(factors):
+        view = [1] * psf.ndim
+        view[a] = f.size
+        outer = outer * f.reshape(view)
+    if float(xp.abs(outer - psf).max()) > 1e-6 * float(xp.abs(psf).max()):
+        return None
+    return factors
 
 
 def is_mirror_symmetric(psf):
@@ -168,12 +199,34 @@ class Blur:
     def otf(self):
         """Real FFT of the PSF, centre moved to index 0, on ``work_shape``."""
         if self._otf is None:
-            xp = self.xp
-            padded = xp.zeros(self.work_shape, dtype=self.dtype)
-            padded[tuple(slice(0, k) for k in self.psf.shape)] = self.psf
-            padded = xp.roll(padded, [-c for c in self._before], axis=tuple(range(padded.ndim)))
-            self._otf = rfftn(padded, self.work_shape)
+            factors = separable_factors(self.psf)
+            if factors is not None:  # 1-D FFTs and an outer product: no N-D FFT
+                otf = None
+                for axis, kernel in enumerate(factors):
+                    part = self._centred_spectrum(kernel, axis)
+                    otf = part if otf is None else otf * part
+            else:
+                xp = self.xp
+                padded = xp.zeros(self.work_shape, dtype=self.dtype)
+                padded[tuple(slice(0, k) for k in self.psf.shape)] = self.psf
+                padded = xp.roll(padded, [-c for c in self._before],
+                                 axis=tuple(range(padded.ndim)))
+                otf = rfftn(padded, self.work_shape)
+            if all(k % 2 for k in self.psf.shape) and is_mirror_symmetric(self.psf):
+                otf = otf.real.copy()  # exactly real: half the memory, no conjugate
+            self._otf = otf
         return self._otf
+
+    def _centred_spectrum(self, kernel, axis):
+        """FFT along `axis` of a 1-D kernel centred at index 0, shaped to broadcast."""
+        xp, n, last = self.xp, self.work_shape[axis], axis == len(self.work_shape) - 1
+        padded = xp.zeros(n, dtype=self.dtype)
+        padded[: kernel.size] = kernel
+        padded = xp.roll(padded, -self._before[axis])
+        spectrum = fft_axis(padded, n, 0, real=last)
+        view = [1] * len(self.work_shape)
+        view[axis] = spectrum.size
+        return spectrum.reshape(view).astype(_complex_dtype(self.dtype), copy=False)
 
     # -- H and Hᵀ --------------------------------------------------------------
     def apply(self, x):
@@ -189,7 +242,7 @@ class Blur:
         """
         work = self._uncrop(y)
         if self._otf_conj is None:
-            self._otf_conj = self.otf.conj()
+            self._otf_conj = self.otf if self.otf.dtype.kind == "f" else self.otf.conj()
         return self._unembed(self._filter(work, self._otf_conj))
 
     def normal(self, x):
@@ -211,7 +264,7 @@ class Blur:
     def _filter(self, work, transfer_function):
         spectrum = rfftn(work, self.work_shape)
         spectrum *= transfer_function
-        return irfftn(spectrum, self.work_shape)
+        return irfftn(spectrum, self.work_shape, overwrite=True)
 
     def _embed(self, x):
         """x → work array (zero-fill is left to the FFT's own padding where possible)."""
@@ -316,7 +369,7 @@ def prepare(image, psf, *, xp=None, normalize=True):
     if image.ndim == 0 or image.size == 0:
         raise ValueError(f"image must be a non-empty array, got shape {image.shape}")
     dtype = float_dtype(image.dtype)
-    image = image.astype(dtype)
+    image = image.astype(dtype, copy=False)  # solvers never write into it
     if not bool(xp.isfinite(image).all()):
         raise ValueError("image contains NaN or Inf values; fill or mask them before restoring")
 
@@ -437,7 +490,9 @@ class WorkDomain:
             return
         if boundary in ("unknown", "zero"):  # just the pixels that reach the field of view
             margin = tuple(k // 2 for k in psf.shape)
-        else:  # pad by the PSF's size
+        elif boundary == "reflect":  # a mirror as wide as the PSF's reach
+            margin = tuple(k // 2 + 1 for k in psf.shape)
+        else:  # smooth: room for the blend
             margin = tuple(psf.shape)
         # "reflect" also needs a gap after the mirrored margins, where a smooth
         # blend closes the periodic seam (two mirror images do not meet there).

@@ -126,3 +126,27 @@ def test_blur_takes_a_psf_spec():
     image = np.random.default_rng(0).random((32, 32))
     np.testing.assert_allclose(restore.blur(image, "gauss:1.5"),
                                restore.blur(image, restore.psf.gaussian(1.5)), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "psf",
+    [restore.psf.gaussian((1.0, 2.5)), restore.psf.box(5, ndim=3), restore.psf.motion(9, 30),
+     restore.psf.gaussian(1.5, ndim=1), np.random.default_rng(6).random((4, 6))],
+    ids=["gaussian", "box-3d", "motion", "1-d", "random-even"],
+)
+def test_otf_is_the_fft_of_the_centred_psf(psf):
+    """The separable shortcut and the real-OTF storage change nothing."""
+    shape = tuple(n + 7 for n in psf.shape)
+    H = Blur(psf, shape, boundary="periodic", dtype=np.float64)
+    padded = np.zeros(shape)
+    padded[tuple(slice(0, k) for k in psf.shape)] = psf
+    padded = np.roll(padded, [-(k // 2) for k in psf.shape], axis=tuple(range(psf.ndim)))
+    np.testing.assert_allclose(H.otf, np.fft.rfftn(padded), atol=1e-12)
+
+
+def test_separable_factors_recognise_outer_products():
+    from restore.operators import separable_factors
+
+    assert separable_factors(restore.psf.gaussian((1.0, 2.0, 3.0))) is not None
+    assert separable_factors(restore.psf.disk(4)) is None
+    assert separable_factors(restore.psf.motion(9, 30)) is None
