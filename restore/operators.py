@@ -262,6 +262,12 @@ class Blur:
 
     # -- pieces ----------------------------------------------------------------
     def _filter(self, work, transfer_function):
+        if array_module(work) is not self.xp:
+            raise TypeError(
+                f"this Blur holds a {self.xp.__name__} PSF but was given a "
+                f"{array_module(work).__name__} array; build the Blur from a PSF on the "
+                "same device as the data"
+            )
         spectrum = rfftn(work, self.work_shape)
         spectrum *= transfer_function
         return irfftn(spectrum, self.work_shape, overwrite=True)

@@ -646,6 +646,21 @@ def _border_mask(shape):
     return mask
 
 
+def _auto_background(data):
+    """The background a measured PSF sits on: the median of its border pixels.
+
+    Zero when that is no background at all: a PSF already normalised to sum 1
+    (as ``restore psf`` writes it), or a border as bright as half the peak (a
+    box or a PSF cropped tight), where subtracting would eat the PSF itself.
+    """
+    level = float(np.median(data[_border_mask(data.shape)]))
+    top = float(data.max())
+    already_a_psf = data.min() >= 0 and abs(float(data.sum()) - 1.0) < 1e-3
+    if already_a_psf or level >= 0.5 * top:
+        return 0.0
+    return level
+
+
 def load(path, *, background="auto", size=None):
     """Read a measured PSF (e.g. an image of a bead) and make it a clean PSF.
 
@@ -724,14 +739,14 @@ def load(path, *, background="auto", size=None):
             raise ValueError(
                 f"background must be 'auto', a number or None; got {background!r}"
             )
-        level = float(np.median(data[_border_mask(data.shape)]))
+        level = _auto_background(data)
     else:
         level = _number("background", background)
     data = np.maximum(data - level, 0.0)
     if not data.any():
         raise ValueError(
             f"psf file '{path}' has no signal above the background ({level:g}); "
-            "check the file or pass background=None"
+            "check the file, or load it with restore.psf.load(path, background=None)"
         )
     weights = np.where(data >= _CENTROID_FLOOR * data.max(), data, 0.0)
     psf = _recentre(data, size, weights)

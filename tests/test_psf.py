@@ -358,7 +358,7 @@ def test_load_errors_name_the_path(tmp_path):
     with pytest.raises(ValueError, match="psf.txt' has an unsupported suffix"):
         psf.load(tmp_path / "psf.txt")
     flat = tmp_path / "flat.npy"
-    np.save(flat, np.full((11, 11), 7.0))
+    np.save(flat, np.zeros((11, 11)))
     with pytest.raises(ValueError, match="flat.npy' has no signal above the background"):
         psf.load(flat)
     broken = tmp_path / "broken.tif"
@@ -367,6 +367,7 @@ def test_load_errors_name_the_path(tmp_path):
         psf.load(broken)
     with pytest.raises(ValueError, match="background must be"):
         psf.load(flat, background="median")
+    np.save(flat, np.full((11, 11), 7.0))
     with pytest.raises(ValueError, match="size must be odd"):
         psf.load(flat, background=0, size=4)
 
@@ -481,7 +482,7 @@ def test_malformed_specs(spec, ndim, match):
 
 
 def test_spec_error_lists_every_form():
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="psf spec 'gaus:2' is not understood") as info:
         psf.from_spec("gaus:2")
     for form in psf.SPEC_FORMS:
         assert form in str(info.value)
@@ -497,3 +498,26 @@ def test_from_spec_rejects_non_strings_and_bad_ndim():
 def test_docstring_examples_run():
     result = doctest.testmod(psf, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+@pytest.mark.parametrize("spec", ["box:5", "disk:4", "airy:0.52,1.4,0.065", "gauss:1.5"])
+@pytest.mark.parametrize("suffix", [".tif", ".npy"])
+def test_a_rendered_psf_reads_back_unchanged(spec, suffix, tmp_path):
+    """What `restore psf` writes (float, normalised) is loaded as it is."""
+    import tifffile
+
+    rendered = psf.from_spec(spec)
+    path = tmp_path / f"psf{suffix}"
+    if suffix == ".tif":
+        tifffile.imwrite(path, rendered.astype(np.float32))
+    else:
+        np.save(path, rendered)
+    np.testing.assert_allclose(psf.load(path), rendered, atol=1e-6)
+
+
+def test_a_flat_box_picture_keeps_its_border(tmp_path):
+    import imageio.v3 as iio
+
+    path = tmp_path / "box.png"
+    iio.imwrite(path, np.full((5, 5), 200, np.uint8))
+    np.testing.assert_allclose(psf.load(path), np.full((5, 5), 1 / 25))

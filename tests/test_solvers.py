@@ -243,3 +243,37 @@ def test_richardson_lucy_survives_an_exactly_zero_background(boundary):
     x = restore.richardson_lucy(f, "gauss:2", iterations=200, boundary=boundary)
     assert np.isfinite(x).all()
     assert np.abs(x - truth).mean() < np.abs(f - truth).mean()
+
+
+@pytest.mark.parametrize("options", [{}, {"snr": 0}, {"snr": 30}, {"nsr": 1.0}])
+def test_wiener_keeps_the_mean(options):
+    """The mean is not noise-limited: microscopy counts on an offset stay counts."""
+    rng = np.random.default_rng(1)
+    truth = np.zeros((96, 96))
+    for _ in range(30):
+        truth[tuple(rng.integers(8, 88, 2))] = 200
+    truth = restore.blur(truth, "gauss:0.7", boundary="periodic") + 100
+    f = rng.poisson(np.clip(restore.blur(truth, "gauss:2", boundary="periodic"), 0, None))
+    x = restore.wiener(f.astype(np.float32), "gauss:2", boundary="periodic", **options)
+    assert float(x.mean()) == pytest.approx(float(f.mean()), rel=1e-3)
+
+
+def test_tv_with_nonnegativity_returns_a_non_negative_image(camera_case):
+    _, f, psf = camera_case
+    assert float(restore.tv(f - 0.3, psf, lam=0.1, iterations=20).min()) >= 0
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda f: restore.wiener(f, "gauss:1", channel_axis=1.5), TypeError, "channel_axis must be"),
+        (lambda f: restore.wiener(f, "gauss:1", channel_axis=True), TypeError, "channel_axis must be"),
+        (lambda f: restore.richardson_lucy(f, "gauss:1", accelerate="no"), TypeError, "accelerate must be"),
+        (lambda f: restore.tv(f, "gauss:1", isotropic="no"), TypeError, "isotropic must be"),
+        (lambda f: restore.inverse(f, "gauss:1", threshold=2), ValueError, "threshold must be below 1"),
+        (lambda f: restore.richardson_lucy(f - 2, "gauss:1"), ValueError, "no positive values"),
+    ],
+)
+def test_bad_options_are_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call(np.ones((16, 16), np.float32))

@@ -67,6 +67,8 @@ def run_solver(method, core, image, psf, *, channel_axis, return_info):
         f, h, xp = prepare(image, psf, xp=xp)
         estimate, parameters, iterations, stop_reason = core(f, h, xp)
     else:
+        if isinstance(channel_axis, bool) or not isinstance(channel_axis, (int, np.integer)):
+            raise TypeError(f"channel_axis must be an integer axis or None, got {channel_axis!r}")
         if not -image.ndim <= channel_axis < image.ndim:
             raise ValueError(
                 f"channel_axis={channel_axis} is out of range for an image with {image.ndim} axes"
@@ -104,6 +106,13 @@ def check_iterations(iterations, *, allow_auto=True):
         allowed = 'a positive integer or "auto"' if allow_auto else "a positive integer"
         raise ValueError(f"iterations must be {allowed}, got {iterations!r}")
     return int(iterations)
+
+
+def check_flag(name, value):
+    """Validate a boolean option (``accelerate=``, ``isotropic=``...)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_positive(name, value, *, allow_zero=False, auto=None):

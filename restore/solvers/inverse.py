@@ -52,6 +52,8 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
     """
     if threshold != "auto":
         threshold = check_positive("threshold", threshold)
+        if threshold >= 1:
+            raise ValueError(f"threshold must be below 1 (a fraction of max|H|), got {threshold!r}")
 
     check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
 

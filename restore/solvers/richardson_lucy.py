@@ -13,6 +13,7 @@ from .. import params
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._framework import (
     Iteration,
+    check_flag,
     check_iterations,
     check_positive,
     relative_change,
@@ -87,6 +88,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     if tol is not None:
         tol = check_positive("tol", tol)
     tv = check_positive("tv", tv, allow_zero=True)
+    accelerate = check_flag("accelerate", accelerate)
     background = check_positive("background", background, allow_zero=True)
     if not (isinstance(init, str) and init == "observation"):
         if isinstance(init, str):
@@ -94,6 +96,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="unknown")
+        if not float(f.max()) > 0:
+            raise ValueError(
+                "image has no positive values; Richardson-Lucy restores non-negative "
+                "intensities: remove the offset that made them negative, or use wiener or tv"
+            )
         domain = WorkDomain(h, xp.maximum(f, 0), mode)
         op, data, mask = domain.op, domain.data, domain.mask
         x = _initial_estimate(init, domain, xp)

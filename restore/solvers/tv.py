@@ -14,7 +14,7 @@ from .. import params
 from .._backend import irfftn, rfftn
 from ..operators import WorkDomain, check_boundary, resolve_boundary
 from ._fourier import difference_power
-from ._framework import Iteration, check_iterations, check_positive, run_solver
+from ._framework import Iteration, check_flag, check_iterations, check_positive, run_solver
 from .regularizers import divergence, gradient
 
 ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
@@ -80,6 +80,8 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
     """
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))
+    isotropic = check_flag("isotropic", isotropic)
+    nonnegative = check_flag("nonnegative", nonnegative)
     iterations = check_iterations(iterations)
     tol = check_positive("tol", tol)
     if rho is not None:
@@ -201,6 +203,8 @@ class _TVADMM:
             return x_new, None
 
         estimate, k, reason = loop.run(step, xp)
+        if self.nonnegative:  # x meets x ≥ 0 only in the limit; return the projection
+            estimate = xp.maximum(estimate, 0)
         return estimate, k, reason
 
 

@@ -83,6 +83,9 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
             ratio, parameters = _automatic_nsr(f, h, domain.op.shape, xp)
         parameters["boundary"] = mode
         transfer = otf.conj() / (otf_power + ratio)
+        # The mean is not noise-limited: pass it through (NSR is 0 at k = 0).
+        dc = (0,) * transfer.ndim
+        transfer[dc] = 1 / otf[dc]
         return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
 
     return run_solver("wiener", core, image, psf, channel_axis=channel_axis,
