@@ -113,7 +113,7 @@ def _golden_minimum(func, a, b, iterations=30):
     return (a + b) / 2
 
 
-def discrepancy_search(solve, residual, target, lam0, *, rounds=6, factor_range=(1e-3, 1e3)):
+def discrepancy_search(solve, residual, target, lam0, *, rounds=6, factor_range=(1 / 64, 64)):
     """λ whose solution's residual matches the noise (Morozov's discrepancy principle).
 
     Parameters
@@ -136,6 +136,9 @@ def discrepancy_search(solve, residual, target, lam0, *, rounds=6, factor_range=
     -----
     The misfit grows monotonically with λ; the search works on log λ with a
     secant step on log misfit and keeps a bracket, `rounds` solves in all.
+    λ stays within `factor_range` of `lam0`: when few iterations cannot fit
+    the data down to the noise (high SNR), the misfit would otherwise drive
+    λ towards zero.
     """
     lam, x = lam0, None
     tried = []
@@ -262,3 +265,34 @@ def gcv_on_observation(f, h, reg_power, xp):
         reg_power,
         rfft_weights(f.shape, xp, f.dtype),
     )
+
+
+def gcv_truncation(f, h, xp):
+    """Threshold τ of a truncated inverse filter (keep |H| ≥ τ·max|H|), by GCV.
+
+    Truncation is a projection A(τ) onto the kept frequencies, so GCV(τ) is
+    the dropped data power over the squared count of dropped frequencies.
+    Sorting |H| once gives every τ's sums from cumulative sums. Read off the
+    tapered observation on its own grid, as :func:`gcv_on_observation`.
+    """
+    from ._backend import rfftn
+    from .operators import Blur
+
+    tapered, _ = taper(f, xp)
+    spectrum = rfftn(tapered, f.shape)
+    power = to_host((spectrum * spectrum.conj()).real).astype(np.float64).ravel()
+    otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
+    magnitude = to_host(xp.abs(otf)).astype(np.float64).ravel()
+    weights = np.broadcast_to(to_host(rfft_weights(f.shape, xp, f.dtype)),
+                              otf.shape).astype(np.float64).ravel()
+    magnitude /= magnitude.max()
+    order = np.argsort(magnitude)
+    dropped_power = np.cumsum((weights * power)[order])
+    dropped_count = np.cumsum(weights[order])
+    candidates = np.geomspace(1e-3, 0.5, 60)
+    # frequencies with |H| < τ are dropped: how many of them, in sorted order
+    index = np.searchsorted(magnitude[order], candidates) - 1
+    valid = index >= 0
+    scores = np.full(candidates.size, np.inf)
+    scores[valid] = dropped_power[index[valid]] / dropped_count[index[valid]] ** 2
+    return float(candidates[int(np.argmin(scores))])

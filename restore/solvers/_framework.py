@@ -138,12 +138,14 @@ class Iteration:
     ``(estimate, relative_change)``. The loop counts, calls
     ``callback(k, estimate)``, stops at `iterations`, when the relative
     change falls below `tol`, or when ``stop(k, estimate)`` returns a
-    reason, and raises if the estimate stops being finite.
+    reason, and raises if the estimate stops being finite. Neither rule
+    fires before `min_iterations` (a warm start's first steps are small).
     """
 
     def __init__(self, method, *, iterations, tol=None, callback=None, stop=None,
-                 nan_check_every=10):
+                 nan_check_every=10, min_iterations=1):
         self.method = method
+        self.min_iterations = min_iterations
         self.iterations = iterations
         self.tol = tol
         self.callback = callback
@@ -163,6 +165,8 @@ class Iteration:
                     )
             if self.callback is not None:
                 self.callback(k, estimate)
+            if k < self.min_iterations:
+                continue
             if self.tol is not None and change is not None and change < self.tol:
                 reason = "tol"
                 break

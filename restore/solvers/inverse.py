@@ -23,8 +23,8 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
     threshold : float or "auto", optional
         Frequencies where ``|H| < threshold · max|H|`` are set to zero
-        (a truncated inverse). "auto" uses the estimated noise-to-signal
-        amplitude ratio ``σ / std(f)``.
+        (a truncated inverse); below 1. "auto" picks it by generalised
+        cross-validation over 1e-3 … 0.5.
     boundary : {"auto", "reflect", "smooth", "periodic"}, optional
         How the image continues past its edges: mirrored (consistent with
         mirror-symmetric PSFs), a smooth blend of its opposite edges (no
@@ -61,9 +61,7 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
         domain, spectrum = fourier_problem(f, h, mode)
         if threshold == "auto":
-            spread = float(f.std())
-            # at most 0.5: keep the frequencies the blur passes best, even in noise
-            tau = min(params.noise_sigma(f) / spread, 0.5) if spread > 0 else 0.5
+            tau = params.gcv_truncation(f, h, xp)
         else:
             tau = threshold
         otf = domain.op.otf

@@ -20,6 +20,12 @@ from .regularizers import divergence, gradient
 ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
 #: Iterations per trial λ while the discrepancy principle searches.
 SEARCH_ITERATIONS = 60
+#: Morozov's λ over-smooths TV: TV flattens texture as well as noise, so the
+#: best estimate fits the data more closely than the noise level. The automatic
+#: λ is this fraction of the discrepancy principle's, measured on camera and
+#: astronaut (gauss:2 and motion:15,30, σ = 0.01, border cut): Morozov's λ was
+#: 1.4–3.5× the best one, costing 0.1–0.96 dB.
+DISCREPANCY_CORRECTION = 0.4
 #: ADMM penalty: small against |H|² ≤ 1, which suits the weak TV weights of deconvolution.
 DEFAULT_RHO = 0.02
 
@@ -38,8 +44,9 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
     lam : float or "auto", optional
         TV weight relative to the noise: the objective's λ is
         ``lam · σ̂`` with σ̂ the noise level estimated from `image`, so the
-        same `lam` suits any intensity scale. "auto" picks it by Morozov's
-        discrepancy principle: the mean squared residual equals σ̂².
+        same `lam` suits any intensity scale. "auto" finds the λ of Morozov's
+        discrepancy principle (mean squared residual = σ̂²) and uses 0.4 of
+        it (:data:`DISCREPANCY_CORRECTION`: the principle over-smooths TV).
     isotropic : bool, optional
         Isotropic TV (‖∇x‖₂ per pixel, rotation-invariant) or anisotropic
         (‖∇x‖₁, favours axis-aligned edges).
@@ -104,8 +111,9 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
             def trial(lam_rel, warm):
                 return solve(lam_rel, warm, SEARCH_ITERATIONS)[0]
 
-            chosen, warm = params.discrepancy_search(
+            morozov, warm = params.discrepancy_search(
                 trial, lambda x: domain.misfit(x, xp), sigma**2, 0.5)
+            chosen = DISCREPANCY_CORRECTION * morozov
         else:
             chosen, warm = lam, None
         x, k, reason = solve(chosen, warm, limit, _cropped(callback, domain))
