@@ -277,3 +277,29 @@ def test_tv_with_nonnegativity_returns_a_non_negative_image(camera_case):
 def test_bad_options_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call(np.ones((16, 16), np.float32))
+
+
+ORACLE_GRIDS = {
+    "wiener": ("snr", [10, 14, 18, 22, 26, 30]),
+    "tikhonov": ("lam", list(np.geomspace(1e-4, 1, 9))),
+    "tv": ("lam", [0.025, 0.05, 0.1, 0.2]),
+    "wavelet": ("lam", [0.05, 0.1, 0.2, 0.4]),
+    "inverse": ("threshold", list(np.geomspace(1e-3, 0.5, 10))),
+}
+
+
+@pytest.mark.parametrize("name", ["inverse", "wiener", "tikhonov", "richardson_lucy", "tv", "wavelet"])
+def test_automatic_parameters_land_near_the_oracle(name, camera):
+    """A light version of benchmarks/quality.py: auto within 1 dB of the best grid value."""
+    psf = restore.psf.gaussian(1.5)
+    truth, f = observe(camera, psf, sigma=0.01, margin=8)
+    solver = restore.SOLVERS[name]
+    auto = psnr(truth, solver(f, psf), data_range=1)
+    if name == "richardson_lucy":
+        scores = []
+        solver(f, psf, iterations=150, callback=lambda k, e: scores.append(psnr(truth, e, data_range=1)))
+        oracle = max(scores)
+    else:
+        key, grid = ORACLE_GRIDS[name]
+        oracle = max(psnr(truth, solver(f, psf, **{key: v}), data_range=1) for v in grid)
+    assert auto > oracle - 1.0, (auto, oracle)
