@@ -21,6 +21,11 @@ from ._framework import (
 )
 from .regularizers import tv_curvature
 
+#: Largest Biggs–Andrews step factor. Near 1 the extrapolation also amplifies
+#: the noise the iterates pick up: camera, gauss:2, σ = 0.01, at iteration 300,
+#: 14.3 dB with a cap of 0.99 and 22.7 dB with 0.8, the best iterate unchanged
+#: (27.7 dB at 14–15 against plain RL's 49).
+MAX_EXTRAPOLATION = 0.8
 #: Cap on iterations when the count is chosen automatically.
 AUTO_MAX_ITERATIONS = 500
 
@@ -209,9 +214,9 @@ def _initial_estimate(init, domain, xp):
 
 
 def _extrapolation_factor(step, previous_step, xp):
-    """Biggs–Andrews α = ⟨g_k, g_{k−1}⟩ / ⟨g_{k−1}, g_{k−1}⟩, kept in [0, 1)."""
+    """Biggs–Andrews α = ⟨g_k, g_{k−1}⟩ / ⟨g_{k−1}, g_{k−1}⟩, kept in [0, MAX_EXTRAPOLATION]."""
     num = float(xp.vdot(step.ravel(), previous_step.ravel()))
     den = float(xp.vdot(previous_step.ravel(), previous_step.ravel()))
     if den <= 0:
         return 0.0
-    return min(max(num / den, 0.0), 0.99)
+    return min(max(num / den, 0.0), MAX_EXTRAPOLATION)
