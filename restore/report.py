@@ -288,6 +288,11 @@ def _montage_figure(comparison, inset):
     region = _check_inset(inset, section.shape) if inset is not None \
         else _detail_region(section)
     shown = [_display(image, colour, spatial_ndim, vmin, vmax) for _, image in panels]
+    # Sparse scenes (beads, filaments: most of the range held by a few pixels)
+    # vanish on a linear scale; a square-root scale shows them, on every panel.
+    gamma = _is_sparse(grey[0], vmin, vmax)
+    if gamma:
+        shown = [np.sqrt(picture) for picture in shown]
 
     height, width = shown[0].shape[:2]
     count = len(panels)
@@ -309,8 +314,16 @@ def _montage_figure(comparison, inset):
                     reference.shape[0] if spatial_ndim == 3 else None)
         if spatial_ndim == 3 and i == 0:
             _label_sections(ax, section.shape, reference.shape[0])
-    figure.suptitle(_caption(comparison, vmin, vmax, spatial_ndim), fontsize=10)
+    caption = _caption(comparison, vmin, vmax, spatial_ndim)
+    if gamma:
+        caption = caption.replace("same grey scale", "same square-root grey scale", 1)
+    figure.suptitle(caption, fontsize=10)
     return figure
+
+
+def _is_sparse(image, vmin, vmax):
+    """True when 99 % of the pixels sit in the bottom quarter of [vmin, vmax]."""
+    return float(np.nanpercentile(image, 99)) < vmin + 0.25 * (vmax - vmin)
 
 
 def _grey(image, colour):

@@ -207,3 +207,13 @@ def test_drawing_leaves_pyplot_alone(tmp_path):
     """)
     subprocess.run([sys.executable, "-c", script], check=True)
     assert (tmp_path / "montage.png").exists()
+
+
+def test_sparse_scenes_get_a_square_root_grey_scale():
+    from restore.report import _is_sparse
+
+    beads = np.zeros((16, 32, 32))
+    beads[8, 10, 10] = beads[4, 20, 5] = 100.0
+    assert _is_sparse(beads, 0.0, 100.0)
+    ramp = np.linspace(0, 1, 32 * 32).reshape(32, 32)
+    assert not _is_sparse(ramp, 0.0, 1.0)
