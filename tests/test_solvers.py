@@ -303,3 +303,13 @@ def test_automatic_parameters_land_near_the_oracle(name, camera):
         key, grid = ORACLE_GRIDS[name]
         oracle = max(psnr(truth, solver(f, psf, **{key: v}), data_range=1) for v in grid)
     assert auto > oracle - 1.0, (auto, oracle)
+
+
+def test_wavelet_on_a_one_pixel_high_image_warns_of_nothing():
+    import warnings
+
+    f = np.random.default_rng(0).random((1, 64)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = restore.wavelet(f, np.ones((1, 5)) / 5, lam=0.3, iterations=10)
+    assert x.shape == f.shape

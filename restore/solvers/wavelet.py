@@ -114,11 +114,14 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
-        # Small or thin inputs cannot carry many levels of a long filter.
-        usable = max(1, min(levels, pywt.dwtn_max_level(f.shape, family)))
+        # Transform only along axes longer than one pixel (a 1×N image is a signal);
+        # small or thin inputs cannot carry many levels of a long filter.
+        axes = tuple(a for a, n in enumerate(f.shape) if n > 1) or (0,)
+        deepest = pywt.dwtn_max_level([f.shape[a] for a in axes], family)
+        usable = max(1, min(levels, deepest))
         domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
-        solver = _WaveletFISTA(domain, family, usable, xp)
+        solver = _WaveletFISTA(domain, family, usable, xp, axes)
         limit = 200 if iterations == "auto" else iterations
 
         def solve(lam_rel, warm, count, cb=None):
@@ -151,8 +154,9 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
 
 
 class _WaveletFISTA:
-    def __init__(self, domain, family, levels, xp):
+    def __init__(self, domain, family, levels, xp, axes):
         self.domain, self.family, self.levels, self.xp = domain, family, levels, xp
+        self.axes = axes
         period = 2**levels
         # shifts spread over the dyadic period on every axis (0, p/2, p/4, 3p/4 ...)
         self.shifts = [tuple((k * period // SHIFTS + a * (period // 2)) % period
@@ -172,13 +176,15 @@ class _WaveletFISTA:
         return total / len(self.shifts)
 
     def _threshold(self, x, threshold):
-        coeffs = pywt.wavedecn(x, self.family, mode="periodization", level=self.levels)
-        array, slices = pywt.coeffs_to_array(coeffs)
+        coeffs = pywt.wavedecn(x, self.family, mode="periodization", level=self.levels,
+                               axes=self.axes)
+        array, slices = pywt.coeffs_to_array(coeffs, axes=self.axes)
         approx = array[slices[0]].copy()
         shrunk = np.sign(array) * np.maximum(np.abs(array) - threshold, 0)
         shrunk[slices[0]] = approx  # the coarse approximation is not penalised
         coeffs = pywt.array_to_coeffs(shrunk, slices, output_format="wavedecn")
-        return pywt.waverecn(coeffs, self.family, mode="periodization").astype(x.dtype, copy=False)
+        out = pywt.waverecn(coeffs, self.family, mode="periodization", axes=self.axes)
+        return out.astype(x.dtype, copy=False)
 
     def run(self, lam, warm, loop):
         xp, domain = self.xp, self.domain
