@@ -249,17 +249,6 @@ class Blur:
         """Return Hᵀ H x."""
         return self.adjoint(self.apply(x))
 
-    def adjoint_ones(self):
-        """Return Hᵀ 1: how much of each unknown pixel reaches the observation."""
-        return self.adjoint(self.xp.ones(self.shape, dtype=self.dtype))
-
-    # -- where the field of view sits -----------------------------------------
-    def input_window(self):
-        """Slices that cut the observed field of view out of an ``input_shape`` array."""
-        if self.boundary == "unknown":
-            return self._window
-        return tuple(slice(0, n) for n in self.shape)
-
     # -- pieces ----------------------------------------------------------------
     def _filter(self, work, transfer_function):
         if array_module(work) is not self.xp:

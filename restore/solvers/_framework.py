@@ -178,6 +178,13 @@ class Iteration:
         return estimate, k, reason
 
 
+def cropped_callback(callback, crop):
+    """`callback` seeing ``crop(estimate)`` (the field of view), or None."""
+    if callback is None:
+        return None
+    return lambda k, estimate: callback(k, crop(estimate))
+
+
 def relative_change(new, old, xp):
     """‖new − old‖ / ‖old‖ as a float (inf when old is zero)."""
     norm_old = float(xp.linalg.norm(old.ravel()))

@@ -14,6 +14,7 @@ from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_bou
 from ._framework import (
     Iteration,
     check_flag,
+    cropped_callback,
     check_iterations,
     check_positive,
     relative_change,
@@ -175,13 +176,8 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 # Morozov: stop once the data are fitted down to the noise level.
                 return "discrepancy" if state["misfit"] <= sigma**2 else None
 
-        window_callback = None
-        if callback is not None:
-            def window_callback(k, estimate):
-                callback(k, domain.crop(estimate))
-
         loop = Iteration("richardson_lucy", iterations=limit, tol=tol,
-                         callback=window_callback, stop=stop)
+                         callback=cropped_callback(callback, domain.crop), stop=stop)
         x, k, reason = loop.run(step, xp)
         return domain.crop(x).copy(), parameters, k, reason
 

@@ -14,7 +14,14 @@ from .. import params
 from .._backend import irfftn, rfftn
 from ..operators import WorkDomain, check_boundary, resolve_boundary
 from ._fourier import difference_power
-from ._framework import Iteration, check_flag, check_iterations, check_positive, run_solver
+from ._framework import (
+    Iteration,
+    check_flag,
+    check_iterations,
+    check_positive,
+    cropped_callback,
+    run_solver,
+)
 from .regularizers import divergence, gradient
 
 ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
@@ -116,19 +123,13 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
             chosen = DISCREPANCY_CORRECTION * morozov
         else:
             chosen, warm = lam, None
-        x, k, reason = solve(chosen, warm, limit, _cropped(callback, domain))
+        x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
         parameters = {"lam": chosen, "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": nonnegative, "boundary": mode}
         return domain.crop(x), parameters, k, reason
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
-
-
-def _cropped(callback, domain):
-    if callback is None:
-        return None
-    return lambda k, estimate: callback(k, domain.crop(estimate))
 
 
 class _TVADMM:

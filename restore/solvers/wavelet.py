@@ -22,6 +22,7 @@ from ._framework import (
     Iteration,
     check_iterations,
     check_positive,
+    cropped_callback,
     relative_change,
     run_solver,
 )
@@ -138,8 +139,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
             chosen = DISCREPANCY_CORRECTION * morozov
         else:
             chosen, warm = lam, None
-        cb = None if callback is None else (lambda k, e: callback(k, domain.crop(e)))
-        x, k, reason = solve(chosen, warm, limit, cb)
+        x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
         parameters = {"lam": chosen, "sigma": sigma, "wavelet": wavelet_name,
                       "levels": usable, "boundary": mode}
         return domain.crop(x), parameters, k, reason
