@@ -217,9 +217,14 @@ def output_options(default_name):
 
 def _boundary_option(choices, default="auto"):
     return click.option("--boundary", type=click.Choice(choices), default=default,
-                        show_default=True, help="How the image continues past its edges"
-                        + ("; 'unknown' fits only the observed pixels (no ringing)."
-                           if "unknown" in choices else "."))
+                        show_default=True,
+                        help="How the image continues past its edges: 'auto' mirrors it "
+                             "for mirror-symmetric PSFs and otherwise "
+                             + ("fits only the observed pixels ('unknown')"
+                                if "zero" in choices else "blends its edges ('smooth')")
+                             + "; 'smooth' suits asymmetric PSFs such as motion blur"
+                             + ("; 'unknown' fits only the observed pixels (no ringing)."
+                                if "unknown" in choices else "."))
 
 
 def _iterations_option(cap):
