@@ -528,28 +528,39 @@ def smooth_extension(f, shape, offset, xp, edge_sigma=2.0):
     Axis by axis, the gap between the last and (wrapping round) the first
     row is filled by a raised-cosine blend of the two, each lightly smoothed
     along the edge so the fill carries no noise stripes. The result has no
-    jump across the periodic seam and no mirrored copies of detail.
+    jump across the periodic seam and no mirrored copies of detail. It is
+    built in place in one array of `shape` (no copy per axis).
     """
     ndimage = ndimage_module(xp)
-    out = f
-    for axis, (size, start) in enumerate(zip(shape, offset)):
-        n = out.shape[axis]
+    out = xp.empty(shape, dtype=f.dtype)
+    filled = [slice(o, o + n) for o, n in zip(offset, f.shape)]
+    out[tuple(filled)] = f
+    for axis, (size, start, n) in enumerate(zip(shape, offset, f.shape)):
         gap = size - n
         if gap <= 0:
             continue
-        first = xp.take(out, [0], axis=axis)
-        last = xp.take(out, [n - 1], axis=axis)
-        for other in range(out.ndim):
-            if other != axis and out.shape[other] > 1:
+        edge = list(filled)
+        edge[axis] = slice(start, start + 1)
+        first = out[tuple(edge)]
+        edge[axis] = slice(start + n - 1, start + n)
+        last = out[tuple(edge)]
+        for other in range(f.ndim):
+            if other != axis and first.shape[other] > 1:
                 first = ndimage.gaussian_filter1d(first, edge_sigma, axis=other, mode="nearest")
                 last = ndimage.gaussian_filter1d(last, edge_sigma, axis=other, mode="nearest")
         t = np.arange(1, gap + 1) / (gap + 1)
         weight = (0.5 * (1 - np.cos(np.pi * t))).astype(f.dtype)
-        view = [1] * out.ndim
+        view = [1] * f.ndim
         view[axis] = gap
-        weight = xp.asarray(weight.reshape(view))
-        fill = last + weight * (first - last)
-        out = xp.roll(xp.concatenate([out, fill], axis=axis), start, axis=axis)
+        fill = last + xp.asarray(weight.reshape(view)) * (first - last)
+        # the gap runs from just after the image to just before it, round the seam
+        tail = size - (start + n)
+        target = list(filled)
+        target[axis] = slice(start + n, size)
+        out[tuple(target)] = _take(fill, axis, slice(0, tail))
+        target[axis] = slice(0, start)
+        out[tuple(target)] = _take(fill, axis, slice(tail, gap))
+        filled[axis] = slice(0, size)
     return out
 
 

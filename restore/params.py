@@ -12,9 +12,10 @@ import numpy as np
 from ._backend import array_module, to_host
 
 
-#: Pixels the noise estimate reads at most (a central block of larger inputs):
-#: plenty for a statistic, and it keeps a 4096² image from costing seconds.
-NOISE_SAMPLE_PIXELS = 2**20
+#: Pixels the noise estimate reads at most (a central block of larger inputs,
+#: 512² in 2-D): plenty for a statistic, and it keeps a 4096² image from costing
+#: seconds and a 2048² one from needing 7× its size in float64 scratch.
+NOISE_SAMPLE_PIXELS = 2**18
 #: Frequencies GCV sums over at most (an even subsample of larger spectra).
 GCV_SAMPLE_FREQUENCIES = 2**20
 
@@ -43,14 +44,15 @@ def noise_sigma(f):
     """
     from .noise import estimate_poisson_gaussian, estimate_sigma
 
-    f = _central_block(to_host(f), NOISE_SAMPLE_PIXELS)
+    mean = float(f.mean())  # the whole image's: photon noise follows its level
+    block = _central_block(to_host(f), NOISE_SAMPLE_PIXELS)
     try:
-        model = estimate_poisson_gaussian(f)
+        model = estimate_poisson_gaussian(block)
     except ValueError:  # too few pixels, or more than 3 dimensions
-        return float(estimate_sigma(f))
-    variance = model.a * float(f.mean()) + model.b
+        return float(estimate_sigma(block))
+    variance = model.a * mean + model.b
     if not variance > 0:
-        return float(estimate_sigma(f))
+        return float(estimate_sigma(block))
     return math.sqrt(variance)
 
 

@@ -107,6 +107,8 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 "image has no positive values; Richardson-Lucy restores non-negative "
                 "intensities: remove the offset that made them negative, or use wiener or tv"
             )
+        # the noise level first, while only f is held: its scratch adds to no peak
+        sigma = params.noise_sigma(f) if iterations == "auto" else None
         domain = WorkDomain(h, xp.maximum(f, 0), mode)
         op, data, mask = domain.op, domain.data, domain.mask
         x = _initial_estimate(init, domain, xp)
@@ -125,7 +127,6 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         parameters = {"accelerate": accelerate, "tv": tv, "background": background,
                       "boundary": mode}
         if iterations == "auto":
-            sigma = params.noise_sigma(f)
             parameters["sigma"] = sigma
             limit = AUTO_MAX_ITERATIONS
         else:
@@ -138,8 +139,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
             if background:
                 blurred += background
             if iterations == "auto":  # misfit of the estimate entering this step
-                residual = observed - domain.crop(blurred)
-                state["misfit"] = float((residual * residual).mean())
+                state["misfit"] = _mean_square_difference(observed, domain.crop(blurred))
             ratio = xp.maximum(blurred, tiny, out=blurred)
             xp.divide(data, ratio, out=ratio)
             if mask is not None:
@@ -183,6 +183,13 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
 
     return run_solver("richardson_lucy", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
+
+
+def _mean_square_difference(a, b):
+    """mean((a − b)²) as a float; its temporary is gone when this returns."""
+    residual = a - b
+    residual *= residual
+    return float(residual.mean())
 
 
 def _initial_estimate(init, domain, xp):
