@@ -111,7 +111,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         sigma = params.noise_sigma(f) if iterations == "auto" else None
         domain = WorkDomain(h, xp.maximum(f, 0), mode)
         op, data, mask = domain.op, domain.data, domain.mask
-        x = _initial_estimate(init, domain, xp)
+        first = _initial_estimate(init, domain, xp)
         # Hᵀ1 is 1 on a periodic grid with a normalised PSF; with an unknown
         # boundary it is Hᵀ(mask), which fades out beyond the field of view
         # (Bertero & Boccacci). "zero" keeps scikit-image's unnormalised update.
@@ -132,7 +132,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         else:
             limit = iterations
         observed = domain.crop(data)
-        state = {"x": x, "previous": None, "step": None, "previous_step": None, "misfit": None}
+        # the state dict holds the only reference to the estimate: a local name
+        # would keep the first estimate alive (one more work array) to the end
+        state = {"x": first, "previous": None, "step": None, "previous_step": None,
+                 "misfit": None}
+        del first
 
         def rl_update(estimate):
             blurred = op.apply(estimate)
