@@ -17,7 +17,7 @@ from ._backend import array_module, to_host
 #: seconds and a 2048² one from needing 7× its size in float64 scratch.
 NOISE_SAMPLE_PIXELS = 2**18
 #: Frequencies GCV sums over at most (an even subsample of larger spectra).
-GCV_SAMPLE_FREQUENCIES = 2**20
+GCV_SAMPLE_FREQUENCIES = 2**18
 
 
 def _central_block(x, pixels):
