@@ -20,15 +20,24 @@ NOISE_SAMPLE_PIXELS = 2**18
 GCV_SAMPLE_FREQUENCIES = 2**18
 
 
-def _central_block(x, pixels):
-    """The central block of `x` holding at most about `pixels` elements."""
+#: Pixels the automatic choices of the closed-form filters read at most (GCV,
+#: the spectrum fit): λ and the spectrum's shape are per-frequency properties,
+#: which a central block samples on a coarser frequency grid.
+CHOICE_PIXELS = 2**20
+
+
+def central_block(x, pixels, *, minimum=None):
+    """The central block of `x` holding at most about `pixels` elements.
+
+    `minimum` (a shape) keeps each side at least that long (a PSF's size,
+    say), or the whole axis where it is shorter.
+    """
     if x.size <= pixels:
         return x
     side = (pixels / x.size) ** (1 / x.ndim)
-    window = tuple(slice((n - max(int(n * side), 1)) // 2,
-                         (n - max(int(n * side), 1)) // 2 + max(int(n * side), 1))
-                   for n in x.shape)
-    return x[window]
+    minimum = minimum or (1,) * x.ndim
+    lengths = [min(n, max(int(n * side), 2 * m, 1)) for n, m in zip(x.shape, minimum)]
+    return x[tuple(slice((n - k) // 2, (n - k) // 2 + k) for n, k in zip(x.shape, lengths))]
 
 
 def noise_sigma(f):
@@ -45,7 +54,7 @@ def noise_sigma(f):
     from .noise import estimate_poisson_gaussian, estimate_sigma
 
     mean = float(f.mean())  # the whole image's: photon noise follows its level
-    block = _central_block(to_host(f), NOISE_SAMPLE_PIXELS)
+    block = central_block(to_host(f), NOISE_SAMPLE_PIXELS)
     try:
         model = estimate_poisson_gaussian(block)
     except ValueError:  # too few pixels, or more than 3 dimensions
@@ -113,11 +122,11 @@ def gcv_lambda(data_power, otf_power, reg_power, weights, *,
         return num / max(den, 1e-300) ** 2
 
     lo, hi = math.log(lam_range[0]), math.log(lam_range[1])
-    grid = np.linspace(lo, hi, 45)
+    grid = np.linspace(lo, hi, 25)
     values = [gcv(g) for g in grid]
     best = int(np.argmin(values))
     a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    return math.exp(_golden_minimum(gcv, a, b))
+    return math.exp(_golden_minimum(gcv, a, b, iterations=20))
 
 
 def _every(a, shape, stride):
@@ -203,16 +212,19 @@ def discrepancy_search(solve, residual, target, lam0, *, rounds=6, factor_range=
 
 
 def _frequency_radius(shape, xp, dtype):
-    """|k| (cycles per pixel) on the real-FFT half spectrum of `shape`."""
+    """|k| (cycles per pixel) on the real-FFT half spectrum of `shape`.
+
+    Built on the array's device in `dtype`, one full-size array, in place.
+    """
     ndim = len(shape)
     total = None
     for axis, n in enumerate(shape):
         freq = np.fft.rfftfreq(n) if axis == ndim - 1 else np.fft.fftfreq(n)
         view = [1] * ndim
         view[axis] = freq.size
-        part = (freq**2).reshape(view)
+        part = xp.asarray((freq**2).astype(dtype).reshape(view))
         total = part if total is None else total + part
-    return xp.asarray(np.sqrt(total).astype(dtype))
+    return xp.sqrt(total, out=total) if total.ndim and total.size > 1 else xp.sqrt(total)
 
 
 def taper(f, xp, fraction=0.2):
@@ -232,6 +244,33 @@ def taper(f, xp, fraction=0.2):
     return (f - f.mean()) * window, float((window**2).sum())
 
 
+def periodogram(f, xp):
+    """|FFT|² per pixel of the tapered `f` (:func:`taper`): its power spectrum.
+
+    White noise of variance σ² has a flat periodogram of mean σ².
+    """
+    from ._backend import rfftn
+
+    tapered, energy = taper(f, xp)
+    spectrum = rfftn(tapered, f.shape)
+    power = (spectrum * spectrum.conj()).real
+    power /= energy
+    return power
+
+
+def spectral_noise_sigma(power, otf_power, xp, *, minimum_count=1000):
+    """σ from the periodogram where the blur has removed the signal (|H|² < 1e-4).
+
+    There the data are noise alone; a white-noise periodogram is exponentially
+    distributed, so σ² = median / ln 2. None when fewer than `minimum_count`
+    such frequencies exist (small PSFs pass nearly everything).
+    """
+    noise_only = otf_power < 1e-4
+    if int(noise_only.sum()) < minimum_count:
+        return None
+    return math.sqrt(float(xp.median(power[noise_only])) / math.log(2))
+
+
 class PowerLawSpectrum:
     """Signal power spectrum model S(k) = A · |k|^β, fitted to the observation.
 
@@ -246,15 +285,11 @@ class PowerLawSpectrum:
         self.exponent = exponent
 
     @classmethod
-    def fit(cls, f, otf_power, sigma, xp):
-        """Fit to `f` (observed shape) with |H|² on the same (periodic) grid."""
-        from ._backend import rfftn
-
-        tapered, energy = taper(f, xp)
-        spectrum = rfftn(tapered, f.shape)
-        periodogram = (spectrum * spectrum.conj()).real / energy
-        k = _frequency_radius(f.shape, xp, f.dtype)
-        signal = periodogram - sigma**2
+    def fit(cls, power, otf_power, sigma, shape, xp):
+        """Fit to the :func:`periodogram` `power` of an image of `shape`, with
+        |H|² on the same real-FFT grid and the noise level `sigma`."""
+        k = _frequency_radius(shape, xp, power.dtype)
+        signal = power - sigma**2
         usable = (k > 0.01) & (signal > sigma**2) & (otf_power > 1e-3)
         count = int(usable.sum())
         if count < 16:
@@ -271,26 +306,26 @@ class PowerLawSpectrum:
     def __call__(self, shape, xp, dtype):
         """S(k) on the real-FFT half spectrum of `shape` (|k| floored at one bin)."""
         k = _frequency_radius(shape, xp, dtype)
-        k = xp.maximum(k, 0.5 / max(shape))
-        return (self.amplitude * k**self.exponent).astype(dtype)
+        xp.maximum(k, 0.5 / max(shape), out=k)
+        xp.power(k, self.exponent, out=k)
+        k *= self.amplitude
+        return k
 
 
-def gcv_on_observation(f, h, reg_power, xp):
+def gcv_on_observation(f, h, reg_power, xp, *, power=None):
     """GCV's λ for the filter conj(H)/(|H|² + λ|R|²), from `f` on its own grid.
 
-    `f` is tapered (:func:`taper`) and treated as periodic, so that border
-    discontinuities and mirrored noise do not pass for "signal + white
+    `f` is tapered (:func:`periodogram`) and treated as periodic, so that
+    border discontinuities and mirrored noise do not pass for "signal + white
     noise" in the spectrum GCV reads. `reg_power` is |R|² on ``f.shape``'s
-    real-FFT half spectrum.
+    real-FFT half spectrum; `power`, `f`'s periodogram if already computed.
     """
-    from ._backend import rfftn
     from .operators import Blur
 
-    tapered, _ = taper(f, xp)
-    spectrum = rfftn(tapered, f.shape)
+    power = periodogram(f, xp) if power is None else power
     otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
     return gcv_lambda(
-        (spectrum * spectrum.conj()).real,
+        power,
         (otf * otf.conj()).real,
         reg_power,
         rfft_weights(f.shape, xp, f.dtype),
@@ -305,12 +340,9 @@ def gcv_truncation(f, h, xp):
     Sorting |H| once gives every τ's sums from cumulative sums. Read off the
     tapered observation on its own grid, as :func:`gcv_on_observation`.
     """
-    from ._backend import rfftn
     from .operators import Blur
 
-    tapered, _ = taper(f, xp)
-    spectrum = rfftn(tapered, f.shape)
-    power = to_host((spectrum * spectrum.conj()).real).astype(np.float64).ravel()
+    power = to_host(periodogram(f, xp)).astype(np.float64).ravel()
     otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
     magnitude = to_host(xp.abs(otf)).astype(np.float64).ravel()
     weights = np.broadcast_to(to_host(rfft_weights(f.shape, xp, f.dtype)),

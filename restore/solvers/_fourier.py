@@ -17,8 +17,12 @@ def fourier_problem(f, h, boundary):
 
 
 def apply_filter(domain, spectrum, transfer_function):
-    """Multiply `spectrum` by `transfer_function` and return the observed window."""
-    return domain.crop(irfftn(spectrum * transfer_function, domain.op.shape))
+    """Multiply `spectrum` by `transfer_function` and return the observed window.
+
+    `spectrum` is the caller's private work array: it is overwritten.
+    """
+    spectrum *= transfer_function
+    return domain.crop(irfftn(spectrum, domain.op.shape, overwrite=True))
 
 
 def difference_power(work_shape, xp, dtype):
@@ -38,3 +42,15 @@ def difference_power(work_shape, xp, dtype):
         values = xp.asarray(values.reshape(shape))
         total = values if total is None else total + values
     return total
+
+
+def filter_transfer(otf, denominator_extra, xp):
+    """conj(H) / (|H|² + extra), computed with as few full-size arrays as possible.
+
+    `denominator_extra` is NSR (a number or array) or λ|R|².
+    """
+    denominator = (otf * otf.conj()).real if otf.dtype.kind == "c" else otf * otf
+    denominator += denominator_extra
+    if otf.dtype.kind == "c":
+        return otf.conj() / denominator
+    return xp.divide(otf, denominator, out=denominator)

@@ -61,7 +61,8 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
         domain, spectrum = fourier_problem(f, h, mode)
         if threshold == "auto":
-            tau = params.gcv_truncation(f, h, xp)
+            block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
+            tau = params.gcv_truncation(block, h, xp)
         else:
             tau = threshold
         otf = domain.op.otf

@@ -2,7 +2,13 @@
 
 from .. import params
 from ..operators import check_boundary, resolve_boundary
-from ._fourier import FOURIER_BOUNDARIES, apply_filter, difference_power, fourier_problem
+from ._fourier import (
+    FOURIER_BOUNDARIES,
+    apply_filter,
+    difference_power,
+    filter_transfer,
+    fourier_problem,
+)
 from ._framework import check_positive, run_solver
 
 REGULARIZERS = ("identity", "gradient", "laplacian")
@@ -81,13 +87,12 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
         domain, spectrum = fourier_problem(f, h, mode)
         otf = domain.op.otf
-        otf_power = (otf * otf.conj()).real
         reg_power = regularizer_power(regularizer, domain.op.shape, xp, f.dtype)
         if lam == "gcv":
             chosen = _gcv_choice(f, h, regularizer, xp)
         else:
             chosen = lam
-        transfer = otf.conj() / (otf_power + chosen * reg_power)
+        transfer = filter_transfer(otf, chosen * reg_power, xp)
         parameters = {"lam": chosen, "regularizer": regularizer, "boundary": mode}
         return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
 
@@ -96,6 +101,7 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
 
 
 def _gcv_choice(f, h, regularizer, xp):
-    """GCV's λ for regulariser `regularizer`, read off the observation itself."""
-    shape = f.shape
-    return params.gcv_on_observation(f, h, regularizer_power(regularizer, shape, xp, f.dtype), xp)
+    """GCV's λ for regulariser `regularizer`, read off (a central block of) the observation."""
+    block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
+    reg_power = regularizer_power(regularizer, block.shape, xp, f.dtype)
+    return params.gcv_on_observation(block, h, reg_power, xp)

@@ -4,7 +4,7 @@ import math
 
 from .. import params
 from ..operators import Blur, check_boundary, resolve_boundary
-from ._fourier import FOURIER_BOUNDARIES, apply_filter, fourier_problem
+from ._fourier import FOURIER_BOUNDARIES, apply_filter, filter_transfer, fourier_problem
 from ._framework import check_positive, run_solver
 
 
@@ -74,7 +74,6 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
         domain, spectrum = fourier_problem(f, h, mode)
         otf = domain.op.otf
-        otf_power = (otf * otf.conj()).real
         parameters = {}
         if nsr is not None or snr != "auto":
             ratio = nsr if nsr is not None else 10.0 ** (-snr / 10.0)
@@ -82,7 +81,7 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
         else:
             ratio, parameters = _automatic_nsr(f, h, domain.op.shape, xp)
         parameters["boundary"] = mode
-        transfer = otf.conj() / (otf_power + ratio)
+        transfer = filter_transfer(otf, ratio, xp)
         # The mean is not noise-limited: pass it through (NSR is 0 at k = 0).
         dc = (0,) * transfer.ndim
         transfer[dc] = 1 / otf[dc]
@@ -94,14 +93,20 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
 
 def _automatic_nsr(f, h, work_shape, xp):
     """NSR(k) = c·|k|^(−β): spectrum shape fitted to `f`, level by GCV."""
-    sigma = params.noise_sigma(f)
-    fit_op = Blur(h, f.shape, boundary="periodic", dtype=f.dtype)
-    model = params.PowerLawSpectrum.fit(f, (fit_op.otf * fit_op.otf.conj()).real, sigma, xp)
+    block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
+    otf = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).otf
+    otf_power = (otf * otf.conj()).real
+    power = params.periodogram(block, xp)
+    # the noise floor of the spectrum where the blur left no signal, else the
+    # Poisson–Gaussian fit in the image domain
+    sigma = params.spectral_noise_sigma(power, otf_power, xp) or params.noise_sigma(f)
+    model = params.PowerLawSpectrum.fit(power, otf_power, sigma, block.shape, xp)
     if model is None:  # too little signal above the noise: a flat spectrum
         model = params.PowerLawSpectrum(1.0, 0.0)
-    inverse_spectrum = 1.0 / model(f.shape, xp, f.dtype)
+    inverse_spectrum = 1.0 / model(block.shape, xp, f.dtype)
     scale = float(inverse_spectrum.mean())
-    level = params.gcv_on_observation(f, h, inverse_spectrum / scale, xp)
-    ratio = (level / scale) / model(work_shape, xp, f.dtype)
+    level = params.gcv_on_observation(block, h, inverse_spectrum / scale, xp, power=power)
+    ratio = model(work_shape, xp, f.dtype)
+    xp.divide(level / scale, ratio, out=ratio)
     parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level}
     return ratio, parameters
