@@ -439,8 +439,8 @@ def _automatic(**values):
 @_solver_input
 @click.option("--threshold", type=NumberOrWord(("auto",), minimum=0), default="auto",
               show_default=True,
-              help="Zero the frequencies where |H| < threshold x max|H|; 'auto' uses the "
-                   "estimated noise-to-signal ratio.")
+              help="Zero the frequencies where |H| < threshold x max|H| (below 1); 'auto' "
+                   "picks it by generalised cross-validation.")
 @_boundary_option(_BOUNDARIES["inverse"])
 @_solver_run_options
 def inverse_command(input_path, psf_spec, output, force, dtype, device, quiet, threshold,

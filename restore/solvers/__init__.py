@@ -1,13 +1,11 @@
 """Deconvolution solvers: one signature, one forward model (:class:`restore.Blur`)."""
 
 from ..operators import WORK_BOUNDARIES
-from ._fourier import FOURIER_BOUNDARIES
+from ._fourier import FOURIER_BOUNDARIES, ITERATIVE_BOUNDARIES
 from ._framework import RestoreInfo
 from .inverse import inverse
 from .richardson_lucy import richardson_lucy
 from .tikhonov import tikhonov
-from . import tv as tv_module
-from . import wavelet as wavelet_module
 from .tv import tv
 from .wavelet import wavelet
 from .wiener import wiener
@@ -28,8 +26,8 @@ BOUNDARIES = {
     "wiener": ("auto",) + FOURIER_BOUNDARIES,
     "tikhonov": ("auto",) + FOURIER_BOUNDARIES,
     "richardson_lucy": ("auto",) + WORK_BOUNDARIES,
-    "tv": ("auto",) + tv_module.ITERATIVE_BOUNDARIES,
-    "wavelet": ("auto",) + wavelet_module.ITERATIVE_BOUNDARIES,
+    "tv": ("auto",) + ITERATIVE_BOUNDARIES,
+    "wavelet": ("auto",) + ITERATIVE_BOUNDARIES,
 }
 
 __all__ = ["BOUNDARIES", "RestoreInfo", "SOLVERS", "inverse", "richardson_lucy", "tikhonov", "tv",

@@ -7,6 +7,9 @@ from ..operators import WorkDomain, check_boundary
 
 #: Boundaries a closed-form (Fourier-diagonal) solver can honour.
 FOURIER_BOUNDARIES = ("reflect", "smooth", "periodic")
+#: ...and an iterative solver on the same grid (ADMM, FISTA), which can also
+#: leave the unseen border unknown and fit only the observed pixels.
+ITERATIVE_BOUNDARIES = FOURIER_BOUNDARIES + ("unknown",)
 
 
 def fourier_problem(f, h, boundary):

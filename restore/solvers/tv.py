@@ -13,7 +13,7 @@ import math
 from .. import params
 from .._backend import irfftn, rfftn
 from ..operators import WorkDomain, check_boundary, resolve_boundary
-from ._fourier import difference_power
+from ._fourier import ITERATIVE_BOUNDARIES, difference_power
 from ._framework import (
     Iteration,
     check_flag,
@@ -24,7 +24,6 @@ from ._framework import (
 )
 from .regularizers import divergence, gradient
 
-ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
 #: Iterations per trial λ while the discrepancy principle searches.
 SEARCH_ITERATIONS = 60
 #: Morozov's λ over-smooths TV: TV flattens texture as well as noise, so the

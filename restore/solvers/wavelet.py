@@ -18,6 +18,7 @@ import pywt
 from .. import params
 from .._backend import is_gpu_array, to_gpu, to_host
 from ..operators import WorkDomain, check_boundary, resolve_boundary
+from ._fourier import ITERATIVE_BOUNDARIES
 from ._framework import (
     Iteration,
     check_iterations,
@@ -27,7 +28,6 @@ from ._framework import (
     run_solver,
 )
 
-ITERATIVE_BOUNDARIES = ("reflect", "smooth", "periodic", "unknown")
 SEARCH_ITERATIONS = 40
 #: Automatic λ = this fraction of Morozov's (which over-smooths, as for TV;
 #: measured on camera and astronaut, gauss:2 and motion:15,30, σ = 0.01 and
