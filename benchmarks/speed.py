@@ -169,32 +169,36 @@ def interleaved_rl_timings(f, psf, our_iterations, low, high, rounds, fft_shape)
 
 
 class fft_census:
-    """Record the real FFTs restore runs (``scipy.fft.rfftn`` / ``irfftn`` calls and shapes).
+    """Record the real FFTs restore runs (forward and inverse, with their shapes).
 
-    restore's backend looks these functions up on ``scipy.fft`` at call time, so
-    wrapping them shows which transforms a solver really runs, whatever its internals.
+    restore's backend looks ``scipy.fft.rfftn`` (forward) and ``scipy.fft.irfft``
+    (the last step of every inverse: after the complex passes on the other axes)
+    up at call time, so wrapping them shows which transforms a solver really
+    runs, whatever its internals.
     """
 
     def __enter__(self):
         import scipy.fft
 
         self.calls = []
-        self._saved = scipy.fft.rfftn, scipy.fft.irfftn
+        self._saved = scipy.fft.rfftn, scipy.fft.irfft
 
-        def wrap(kind, func):
-            def wrapped(x, s=None, *args, **kwargs):
-                self.calls.append((kind, tuple(s) if s is not None else tuple(np.shape(x))))
-                return func(x, s, *args, **kwargs)
-            return wrapped
+        def forward(x, s=None, *args, **kwargs):
+            self.calls.append(("rfftn", tuple(s) if s is not None else tuple(np.shape(x))))
+            return self._saved[0](x, s, *args, **kwargs)
 
-        scipy.fft.rfftn = wrap("rfftn", self._saved[0])
-        scipy.fft.irfftn = wrap("irfftn", self._saved[1])
+        def inverse(x, n=None, *args, **kwargs):
+            last = n if n is not None else 2 * (np.shape(x)[-1] - 1)
+            self.calls.append(("irfftn", tuple(np.shape(x)[:-1]) + (last,)))
+            return self._saved[1](x, n, *args, **kwargs)
+
+        scipy.fft.rfftn, scipy.fft.irfft = forward, inverse
         return self
 
     def __exit__(self, *exc):
         import scipy.fft
 
-        scipy.fft.rfftn, scipy.fft.irfftn = self._saved
+        scipy.fft.rfftn, scipy.fft.irfft = self._saved
         return False
 
 

@@ -106,7 +106,15 @@ def irfftn(spectrum, shape, *, overwrite=False):
     """
     if is_gpu_array(spectrum):
         return _cupy_fft.irfftn(spectrum, s=shape, overwrite_x=overwrite)
-    return scipy.fft.irfftn(spectrum, s=shape, workers=FFT_WORKERS, overwrite_x=overwrite)
+    shape = tuple(shape)
+    if len(shape) > 1:
+        # The same transforms as scipy.fft.irfftn, in two calls: its N-D
+        # complex-to-real path allocates a hidden complex copy of the whole
+        # spectrum (untraced, one work array of RSS) even with overwrite_x.
+        spectrum = scipy.fft.ifftn(spectrum, s=shape[:-1], axes=range(-len(shape), -1),
+                                   workers=FFT_WORKERS, overwrite_x=overwrite)
+    return scipy.fft.irfft(spectrum, n=shape[-1], workers=FFT_WORKERS,
+                           overwrite_x=overwrite or len(shape) > 1)
 
 
 def fft_axis(x, n, axis, *, real):
