@@ -241,23 +241,68 @@ class Blur:
         *not* an inverse: Hᵀ H x is x blurred twice.
         """
         work = self._uncrop(y)
-        if self._otf_conj is None:
-            self._otf_conj = self.otf if self.otf.dtype.kind == "f" else self.otf.conj()
-        return self._unembed(self._filter(work, self._otf_conj))
+        return self._unembed(self._filter(work, self._conjugate_otf()))
 
     def normal(self, x):
         """Return Hᵀ H x."""
         return self.adjoint(self.apply(x))
 
+    # -- H and Hᵀ in two halves, on a periodic grid ------------------------------
+    def spectrum(self, x):
+        """First half of a periodic H or Hᵀ: the real FFT of `x`.
+
+        With :meth:`from_spectrum`, a caller can drop its last reference to
+        `x` between the two halves, so that x, its spectrum and the result
+        are never all held at once (one work array less at the peak).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from restore.psf import gaussian
+        >>> H = Blur(gaussian(1.0), (32, 32), boundary="periodic")
+        >>> x = np.ones((32, 32), np.float32)
+        >>> bool(np.allclose(H.from_spectrum(H.spectrum(x)), H.apply(x)))
+        True
+        """
+        self._check_periodic()
+        self._check_backend(x)
+        return rfftn(x, self.work_shape)
+
+    def from_spectrum(self, spectrum, *, adjoint=False):
+        """Second half: multiply by the OTF (its conjugate for Hᵀ), transform back.
+
+        `spectrum` (from :meth:`spectrum`) is used up: it is filtered in place
+        and serves as the inverse FFT's scratch space.
+        """
+        self._check_periodic()
+        return self._filter_spectrum(spectrum, self._conjugate_otf() if adjoint else self.otf)
+
     # -- pieces ----------------------------------------------------------------
-    def _filter(self, work, transfer_function):
+    def _conjugate_otf(self):
+        if self._otf_conj is None:
+            self._otf_conj = self.otf if self.otf.dtype.kind == "f" else self.otf.conj()
+        return self._otf_conj
+
+    def _check_periodic(self):
+        if self.boundary != "periodic":
+            raise ValueError(
+                f"spectrum/from_spectrum need a periodic Blur, this one is {self.boundary!r}; "
+                "use apply/adjoint"
+            )
+
+    def _check_backend(self, work):
         if array_module(work) is not self.xp:
             raise TypeError(
                 f"this Blur holds a {self.xp.__name__} PSF but was given a "
                 f"{array_module(work).__name__} array; build the Blur from a PSF on the "
                 "same device as the data"
             )
-        spectrum = rfftn(work, self.work_shape)
+
+    def _filter(self, work, transfer_function):
+        self._check_backend(work)
+        return self._filter_spectrum(rfftn(work, self.work_shape), transfer_function)
+
+    def _filter_spectrum(self, spectrum, transfer_function):
         spectrum *= transfer_function
         return irfftn(spectrum, self.work_shape, overwrite=True)
 

@@ -141,6 +141,29 @@ def test_accelerated_richardson_lucy_needs_half_the_iterations(camera_case):
     assert max(trace) >= plain_best - 0.05
 
 
+def test_acceleration_factor_read_on_a_sample_matches_the_exact_one(monkeypatch):
+    """On a large grid α is read on every k-th pixel; the iterates barely move."""
+    import importlib
+
+    rl_module = importlib.import_module("restore.solvers.richardson_lucy")
+
+    psf = restore.psf.gaussian(2.0)
+    scene = np.tile(skimage.data.camera().astype(np.float32) / 255, (2, 2))
+    truth, f = observe(scene, psf)  # ~1024²: α is read on every 4th pixel
+    default = rl_module.STEP_SAMPLE
+    assert f.size // default >= 2
+    runs = {}
+    for sample in (default, 10**9):
+        monkeypatch.setattr(rl_module, "STEP_SAMPLE", sample)
+        trace = []
+        restore.richardson_lucy(f, psf, iterations=12, accelerate=True,
+                                callback=lambda k, e: trace.append(psnr(truth, e, data_range=1)))
+        runs[sample] = trace
+    sampled, exact = runs.values()
+    assert exact[-1] > exact[1] + 1  # the acceleration did something to compare
+    np.testing.assert_allclose(sampled, exact, atol=0.02)
+
+
 def test_unknown_boundary_removes_edge_ringing(camera):
     """With the border cut away, "unknown" beats "periodic" near the edges."""
     psf = restore.psf.gaussian(2.0)

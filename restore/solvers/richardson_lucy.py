@@ -27,6 +27,10 @@ from .regularizers import tv_curvature
 #: 14.3 dB with a cap of 0.99 and 22.7 dB with 0.8, the best iterate unchanged
 #: (27.7 dB at 14–15 against plain RL's 49).
 MAX_EXTRAPOLATION = 0.8
+#: Pixels on which Biggs–Andrews' α is computed (all of them in smaller
+#: images). At 2048², α read on every 16th pixel moves the PSNR after 30
+#: iterations by under 0.01 dB.
+STEP_SAMPLE = 2**18
 #: Cap on iterations when the count is chosen automatically.
 AUTO_MAX_ITERATIONS = 500
 
@@ -144,11 +148,13 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 blurred += background
             if iterations == "auto":  # misfit of the estimate entering this step
                 state["misfit"] = _mean_square_difference(observed, domain.crop(blurred))
-            ratio = xp.maximum(blurred, tiny, out=blurred)
-            xp.divide(data, ratio, out=ratio)
+            xp.maximum(blurred, tiny, out=blurred)
+            ratio = xp.divide(data, blurred, out=blurred)
             if mask is not None:
                 ratio *= mask
-            new = op.adjoint(ratio)
+            spectrum = op.spectrum(ratio)
+            del blurred, ratio  # not held while Hᵀ's result is allocated
+            new = op.from_spectrum(spectrum, adjoint=True)
             new *= estimate
             if tv:
                 denominator = (1.0 if norm is None else norm) - tv * tv_curvature(estimate, xp)
@@ -157,19 +163,29 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 new /= norm
             return new
 
+        # α needs the last two steps g only through two inner products: on a
+        # large grid they are read on a fixed sample of pixels, so no full
+        # step array is kept (one work array less at the peak)
+        stride = max(1, data.size // STEP_SAMPLE)
+
         def step():
+            # Biggs–Andrews: y = x_k + α (x_k − x_{k−1}), α from the last two
+            # steps g_j = x_{j+1} − y_j; y is built in x_{k−1}'s buffer
             x_now = state["x"]
+            y = x_now
             if accelerate and state["previous_step"] is not None:
                 alpha = _extrapolation_factor(state["step"], state["previous_step"], xp)
-                y = x_now + alpha * (x_now - state["previous"])
+                y = state.pop("previous")
+                y -= x_now
+                y *= -alpha
+                y += x_now
                 xp.maximum(y, 0, out=y)
-            else:
-                y = x_now
             x_new = rl_update(y)
             if accelerate:
                 state["previous_step"] = state["step"]
-                state["step"] = x_new - y
+                state["step"] = x_new.ravel()[::stride] - y.ravel()[::stride]
                 state["previous"] = x_now
+            del y
             change = relative_change(x_new, x_now, xp) if tol is not None else None
             state["x"] = x_new
             return x_new, change
@@ -222,8 +238,8 @@ def _initial_estimate(init, domain, xp):
 
 def _extrapolation_factor(step, previous_step, xp):
     """Biggs–Andrews α = ⟨g_k, g_{k−1}⟩ / ⟨g_{k−1}, g_{k−1}⟩, kept in [0, MAX_EXTRAPOLATION]."""
-    num = float(xp.vdot(step.ravel(), previous_step.ravel()))
-    den = float(xp.vdot(previous_step.ravel(), previous_step.ravel()))
+    num = float(xp.vdot(step, previous_step))
+    den = float(xp.vdot(previous_step, previous_step))
     if den <= 0:
         return 0.0
     return min(max(num / den, 0.0), MAX_EXTRAPOLATION)
