@@ -5,6 +5,8 @@ This is the only module that imports CuPy. Everything else asks
 """
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
@@ -122,6 +124,68 @@ def fft_axis(x, n, axis, *, real):
     if is_gpu_array(x):
         return (_cupy_fft.rfft if real else _cupy_fft.fft)(x, n=n, axis=axis)
     return (scipy.fft.rfft if real else scipy.fft.fft)(x, n=n, axis=axis)
+
+
+#: Elements per block of :func:`in_blocks` (1 MiB of float32: a block stays
+#: in cache through the operations it goes through).
+BLOCK_ELEMENTS = 2**18
+
+_pool = {"pid": None, "executor": None}
+_pool_lock = threading.Lock()
+
+
+def in_blocks(func, *arrays):
+    """Call ``func(*blocks)`` on matching row blocks of `arrays`, on the FFT threads.
+
+    For in-place element-wise work on large arrays (a ratio, an OTF product):
+    NumPy's ufuncs release the GIL, so the blocks run on all cores like the
+    FFTs around them instead of on one, and each block goes through all of
+    `func`'s operations while it is in cache. Blocks split axis 0 of the
+    arrays with as many axes as the first and the same length there; the
+    others (scalars, None, broadcasting shapes) are passed whole. CuPy arrays,
+    small arrays and a single FFT worker get one plain call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.ones((2000, 1000), np.float32)
+    >>> in_blocks(lambda a, b: np.multiply(a, b, out=a), x, np.float32(3))
+    >>> float(x.sum())
+    6000000.0
+    """
+    first = arrays[0]
+    if (is_gpu_array(first) or FFT_WORKERS < 2 or first.ndim == 0
+            or first.size < 4 * BLOCK_ELEMENTS):
+        func(*arrays)
+        return
+    rows = first.shape[0]
+    step = max(1, BLOCK_ELEMENTS // max(1, first.size // rows))
+    split = [np.ndim(a) == first.ndim and np.shape(a)[0] == rows for a in arrays]
+
+    def one(start):
+        block = slice(start, start + step)
+        func(*(a[block] if cut else a for a, cut in zip(arrays, split)))
+
+    for _ in _executor().map(one, range(0, rows, step)):
+        pass
+
+
+def multiply_in_place(a, b):
+    """``a *= b`` (b broadcasting), in row blocks on the FFT threads; see :func:`in_blocks`."""
+    in_blocks(_multiply, a, b)
+
+
+def _multiply(a, b):
+    a *= b
+
+
+def _executor():
+    """The worker threads, made anew in a forked child (threads do not survive a fork)."""
+    with _pool_lock:
+        if _pool["pid"] != os.getpid():
+            _pool["executor"] = ThreadPoolExecutor(FFT_WORKERS, thread_name_prefix="restore")
+            _pool["pid"] = os.getpid()
+        return _pool["executor"]
 
 
 def float_dtype(dtype):

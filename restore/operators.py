@@ -29,6 +29,7 @@ from ._backend import (
     fft_axis,
     float_dtype,
     irfftn,
+    multiply_in_place,
     ndimage_module,
     next_fast_length,
     rfftn,
@@ -303,7 +304,7 @@ class Blur:
         return self._filter_spectrum(rfftn(work, self.work_shape), transfer_function)
 
     def _filter_spectrum(self, spectrum, transfer_function):
-        spectrum *= transfer_function
+        multiply_in_place(spectrum, transfer_function)
         return irfftn(spectrum, self.work_shape, overwrite=True)
 
     def _embed(self, x):

@@ -182,3 +182,67 @@ def test_spectrum_halves_compose_to_apply_and_adjoint(symmetric):
                                atol=1e-12)
     with pytest.raises(ValueError, match="periodic Blur"):
         Blur(psf, (20, 18), boundary="reflect").spectrum(x)
+
+
+def test_in_blocks_equals_the_whole_array_operation(monkeypatch):
+    """Row blocks on threads give the plain result, broadcast operands included."""
+    from restore import _backend
+
+    monkeypatch.setattr(_backend, "FFT_WORKERS", 2)
+    rng = np.random.default_rng(0)
+    a = rng.random((1030, 1030), dtype=np.float32)
+    row = rng.random((1, 1030), dtype=np.float32)
+    column = rng.random((1030, 1), dtype=np.float32)
+    trailing = rng.random(1030, dtype=np.float32)  # 1-D, as long as axis 0: not split
+    full = rng.random((1030, 1030), dtype=np.float32)
+    expected = (a * row * column * trailing) / full
+    calls = []
+
+    def work(x, r, c, t, y, nothing):
+        calls.append(x.shape[0])
+        x *= r
+        x *= c
+        x *= t
+        x /= y
+
+    _backend.in_blocks(work, a, row, column, trailing, full, None)
+    np.testing.assert_array_equal(a, expected)
+    assert len(calls) > 1 and sum(calls) == 1030
+
+    def fail(x):
+        raise ArithmeticError("from a worker")
+
+    with pytest.raises(ArithmeticError, match="from a worker"):
+        _backend.in_blocks(fail, a)
+
+
+def test_in_blocks_works_in_a_forked_child(monkeypatch):
+    """A child forked after the worker threads started makes its own (no hang)."""
+    import multiprocessing
+
+    from restore import _backend
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(_backend, "FFT_WORKERS", 2)
+    a = np.ones((1100, 1000), np.float32)
+    _backend.in_blocks(_double, a)  # the parent's threads exist now
+    child = multiprocessing.get_context("fork").Process(target=_double_in_blocks)
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("in_blocks hung in a forked child")
+    assert child.exitcode == 0
+
+
+def _double(x):
+    x *= 2
+
+
+def _double_in_blocks():
+    from restore import _backend
+
+    a = np.ones((1100, 1000), np.float32)
+    _backend.in_blocks(_double, a)
+    assert float(a.sum()) == 2 * a.size

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._backend import irfftn, rfftn
+from .._backend import irfftn, multiply_in_place, rfftn
 from ..operators import WorkDomain, check_boundary
 
 #: Boundaries a closed-form (Fourier-diagonal) solver can honour.
@@ -24,7 +24,7 @@ def apply_filter(domain, spectrum, transfer_function):
 
     `spectrum` is the caller's private work array: it is overwritten.
     """
-    spectrum *= transfer_function
+    multiply_in_place(spectrum, transfer_function)
     return domain.crop(irfftn(spectrum, domain.op.shape, overwrite=True))
 
 

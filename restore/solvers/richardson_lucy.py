@@ -10,6 +10,7 @@ an unknown boundary, all in one multiplicative update:
 import math
 
 from .. import params
+from .._backend import array_module, in_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._framework import (
     Iteration,
@@ -148,19 +149,16 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 blurred += background
             if iterations == "auto":  # misfit of the estimate entering this step
                 state["misfit"] = _mean_square_difference(observed, domain.crop(blurred))
-            xp.maximum(blurred, tiny, out=blurred)
-            ratio = xp.divide(data, blurred, out=blurred)
-            if mask is not None:
-                ratio *= mask
-            spectrum = op.spectrum(ratio)
-            del blurred, ratio  # not held while Hᵀ's result is allocated
+            in_blocks(_ratio_in_place, blurred, data, tiny, mask)
+            spectrum = op.spectrum(blurred)
+            del blurred  # not held while Hᵀ's result is allocated
             new = op.from_spectrum(spectrum, adjoint=True)
-            new *= estimate
             if tv:
+                new *= estimate
                 denominator = (1.0 if norm is None else norm) - tv * tv_curvature(estimate, xp)
                 new /= xp.maximum(denominator, 0.1 if norm is None else 0.1 * norm)
-            elif norm is not None:
-                new /= norm
+            else:
+                in_blocks(_update_in_place, new, estimate, norm)
             return new
 
         # α needs the last two steps g only through two inner products: on a
@@ -203,6 +201,22 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
 
     return run_solver("richardson_lucy", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
+
+
+def _ratio_in_place(blurred, data, floor, mask):
+    """blurred ← data / max(blurred, floor) (· mask): the RL ratio, in place."""
+    xp = array_module(blurred)
+    xp.maximum(blurred, floor, out=blurred)
+    xp.divide(data, blurred, out=blurred)
+    if mask is not None:
+        blurred *= mask
+
+
+def _update_in_place(correction, estimate, norm):
+    """correction ← estimate · correction (/ norm): the RL update, in place."""
+    correction *= estimate
+    if norm is not None:
+        correction /= norm
 
 
 def _mean_square_difference(a, b):
