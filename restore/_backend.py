@@ -18,7 +18,8 @@ except Exception:  # ImportError, or a CUDA runtime that fails to load
     _cupy = None
     _cupy_fft = None
 
-#: Threads for ``scipy.fft`` (all cores unless RESTORE_FFT_WORKERS says otherwise).
+#: Threads for ``scipy.fft`` and :func:`in_blocks` (all cores unless
+#: RESTORE_FFT_WORKERS says otherwise).
 FFT_WORKERS = int(os.environ.get("RESTORE_FFT_WORKERS", os.cpu_count() or 1))
 
 
