@@ -201,10 +201,13 @@ class Blur:
         """Real FFT of the PSF, centre moved to index 0, on ``work_shape``."""
         if self._otf is None:
             factors = separable_factors(self.psf)
+            real = all(k % 2 for k in self.psf.shape) and is_mirror_symmetric(self.psf)
             if factors is not None:  # 1-D FFTs and an outer product: no N-D FFT
                 otf = None
                 for axis, kernel in enumerate(factors):
                     part = self._centred_spectrum(kernel, axis)
+                    if real:  # each factor of a mirror-symmetric PSF is real
+                        part = part.real.copy()
                     otf = part if otf is None else otf * part
             else:
                 xp = self.xp
@@ -213,7 +216,7 @@ class Blur:
                 padded = xp.roll(padded, [-c for c in self._before],
                                  axis=tuple(range(padded.ndim)))
                 otf = rfftn(padded, self.work_shape)
-            if all(k % 2 for k in self.psf.shape) and is_mirror_symmetric(self.psf):
+            if real and otf.dtype.kind == "c":
                 otf = otf.real.copy()  # exactly real: half the memory, no conjugate
             self._otf = otf
         return self._otf

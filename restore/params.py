@@ -126,7 +126,8 @@ def gcv_lambda(data_power, otf_power, reg_power, weights, *,
     values = [gcv(g) for g in grid]
     best = int(np.argmin(values))
     a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    return math.exp(_golden_minimum(gcv, a, b, iterations=20))
+    # 12 golden steps narrow log λ to 0.3 % of the bracket (under 0.4 % in λ)
+    return math.exp(_golden_minimum(gcv, a, b, iterations=12))
 
 
 def _every(a, shape, stride):
@@ -211,8 +212,8 @@ def discrepancy_search(solve, residual, target, lam0, *, rounds=6, factor_range=
     return math.exp(best[0]), best[2]
 
 
-def _frequency_radius(shape, xp, dtype):
-    """|k| (cycles per pixel) on the real-FFT half spectrum of `shape`.
+def _frequency_radius(shape, xp, dtype, *, squared=False):
+    """|k| (cycles per pixel), or |k|², on the real-FFT half spectrum of `shape`.
 
     Built on the array's device in `dtype`, one full-size array, in place.
     """
@@ -224,6 +225,8 @@ def _frequency_radius(shape, xp, dtype):
         view[axis] = freq.size
         part = xp.asarray((freq**2).astype(dtype).reshape(view))
         total = part if total is None else total + part
+    if squared:
+        return total
     return xp.sqrt(total, out=total) if total.ndim and total.size > 1 else xp.sqrt(total)
 
 
@@ -305,28 +308,40 @@ class PowerLawSpectrum:
 
     def __call__(self, shape, xp, dtype):
         """S(k) on the real-FFT half spectrum of `shape` (|k| floored at one bin)."""
-        k = _frequency_radius(shape, xp, dtype)
-        xp.maximum(k, 0.5 / max(shape), out=k)
-        xp.power(k, self.exponent, out=k)
-        k *= self.amplitude
-        return k
+        return self._power_of_radius(shape, xp, dtype, self.amplitude, self.exponent)
+
+    def reciprocal(self, shape, xp, dtype, scale=1.0):
+        """`scale` / S(k), the same grid as :meth:`__call__`, without a division pass."""
+        return self._power_of_radius(shape, xp, dtype, scale / self.amplitude, -self.exponent)
+
+    @staticmethod
+    def _power_of_radius(shape, xp, dtype, factor, exponent):
+        """factor · max(|k|, half a bin)^exponent, from |k|² (no square root pass)."""
+        k2 = _frequency_radius(shape, xp, dtype, squared=True)
+        xp.maximum(k2, (0.5 / max(shape)) ** 2, out=k2)
+        xp.power(k2, exponent / 2, out=k2)
+        k2 *= factor
+        return k2
 
 
-def gcv_on_observation(f, h, reg_power, xp, *, power=None):
+def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None):
     """GCV's λ for the filter conj(H)/(|H|² + λ|R|²), from `f` on its own grid.
 
     `f` is tapered (:func:`periodogram`) and treated as periodic, so that
     border discontinuities and mirrored noise do not pass for "signal + white
     noise" in the spectrum GCV reads. `reg_power` is |R|² on ``f.shape``'s
-    real-FFT half spectrum; `power`, `f`'s periodogram if already computed.
+    real-FFT half spectrum; `power` (`f`'s periodogram) and `otf_power`
+    (|H|² on `f`'s grid) save their computation when the caller has them.
     """
     from .operators import Blur
 
     power = periodogram(f, xp) if power is None else power
-    otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
+    if otf_power is None:
+        otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
+        otf_power = (otf * otf.conj()).real
     return gcv_lambda(
         power,
-        (otf * otf.conj()).real,
+        otf_power,
         reg_power,
         rfft_weights(f.shape, xp, f.dtype),
     )

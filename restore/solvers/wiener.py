@@ -103,10 +103,11 @@ def _automatic_nsr(f, h, work_shape, xp):
     model = params.PowerLawSpectrum.fit(power, otf_power, sigma, block.shape, xp)
     if model is None:  # too little signal above the noise: a flat spectrum
         model = params.PowerLawSpectrum(1.0, 0.0)
-    inverse_spectrum = 1.0 / model(block.shape, xp, f.dtype)
+    inverse_spectrum = model.reciprocal(block.shape, xp, f.dtype)
     scale = float(inverse_spectrum.mean())
-    level = params.gcv_on_observation(block, h, inverse_spectrum / scale, xp, power=power)
-    ratio = model(work_shape, xp, f.dtype)
-    xp.divide(level / scale, ratio, out=ratio)
+    inverse_spectrum /= scale
+    level = params.gcv_on_observation(block, h, inverse_spectrum, xp, power=power,
+                                      otf_power=otf_power)
+    ratio = model.reciprocal(work_shape, xp, f.dtype, scale=level / scale)
     parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level}
     return ratio, parameters

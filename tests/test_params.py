@@ -1,0 +1,81 @@
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.optimize
+
+from restore import params
+
+
+def _centred(psf_1d, n):
+    """The PSF on a periodic grid of `n`, its centre at index 0."""
+    kernel = np.zeros(n)
+    kernel[: psf_1d.size] = psf_1d
+    return np.roll(kernel, -(psf_1d.size // 2))
+
+
+def _dense_gcv_minimiser(f, psf_1d, lam_range):
+    """GCV's λ from explicit matrices: ‖(I − A)f‖² / tr(I − A)², A = H(HᵀH + λLᵀL)⁻¹Hᵀ."""
+    n = f.size
+    H = scipy.linalg.circulant(_centred(psf_1d, n))
+    stencil = np.zeros(n)
+    stencil[[0, 1, -1]] = [2.0, -1.0, -1.0]
+    L = scipy.linalg.circulant(stencil)
+
+    def gcv(log_lam):
+        A = H @ np.linalg.solve(H.T @ H + math.exp(log_lam) * L.T @ L, H.T)
+        residual = f - A @ f
+        return residual @ residual / np.trace(np.eye(n) - A) ** 2
+
+    grid = np.linspace(*np.log(lam_range), 200)
+    best = grid[int(np.argmin([gcv(g) for g in grid]))]
+    step = grid[1] - grid[0]
+    found = scipy.optimize.minimize_scalar(gcv, bounds=(best - step, best + step),
+                                           method="bounded", options={"xatol": 1e-6})
+    return math.exp(found.x)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gcv_lambda_matches_the_matrix_definition(seed):
+    """The Fourier-domain GCV has the minimiser of the dense-matrix GCV (float64)."""
+    rng = np.random.default_rng(seed)
+    n = 96
+    psf = np.exp(-0.5 * (np.arange(-5, 6) / 1.5) ** 2)
+    psf /= psf.sum()
+    scene = np.cumsum(rng.standard_normal(n))  # a random walk: power falling with k
+    f = scipy.linalg.circulant(_centred(psf, n)) @ scene + rng.normal(0, 0.3, n)
+
+    spectrum = np.fft.rfft(f)
+    otf = np.fft.rfft(_centred(psf, n))
+    laplacian = (2 - 2 * np.cos(2 * np.pi * np.fft.rfftfreq(n))) ** 2
+    ours = params.gcv_lambda(np.abs(spectrum) ** 2, np.abs(otf) ** 2, laplacian,
+                             params.rfft_weights((n,), np, np.float64))
+    reference = _dense_gcv_minimiser(f, psf, (params.GCV_LAMBDA_FLOOR, 1e2))
+    assert ours == pytest.approx(reference, rel=0.005)
+
+
+@pytest.mark.parametrize("exponent", [-1.0, -2.0, -3.0])
+def test_power_law_fit_recovers_the_exponent(exponent):
+    """S(k) = A|k|^β through a Gaussian blur plus white noise: β and A come back."""
+    shape = (256, 256)
+    k = params._frequency_radius(shape, np, np.float64)
+    k[0, 0] = 1.0
+    sigma, amplitude = 0.01, 2e-3
+    otf_power = np.exp(-(2 * np.pi * 1.5 * k) ** 2)  # |H|² of gauss:1.5
+    power = amplitude * k**exponent * otf_power + sigma**2
+    model = params.PowerLawSpectrum.fit(power, otf_power, sigma, shape, np)
+    assert model.exponent == pytest.approx(exponent, abs=0.02)
+    assert model.amplitude == pytest.approx(amplitude, rel=0.05)
+
+
+def test_power_law_reciprocal_is_scale_over_the_spectrum():
+    model = params.PowerLawSpectrum(3.0, -1.7)
+    shape = (40, 34)
+    spectrum = model(shape, np, np.float64)
+    np.testing.assert_allclose(model.reciprocal(shape, np, np.float64, scale=0.5),
+                               0.5 / spectrum, rtol=1e-12)
+    k = params._frequency_radius(shape, np, np.float64)
+    inside = k > 0
+    np.testing.assert_allclose(spectrum[inside], 3.0 * k[inside] ** -1.7, rtol=1e-12)
+    assert spectrum[0, 0] == pytest.approx(3.0 * (0.5 / 40) ** -1.7)  # the floored bin
