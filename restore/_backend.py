@@ -131,8 +131,19 @@ def fft_axis(x, n, axis, *, real):
 #: in cache through the operations it goes through).
 BLOCK_ELEMENTS = 2**18
 
-_pool = {"pid": None, "executor": None}
+_pool = {"executor": None, "workers": 0}
 _pool_lock = threading.Lock()
+
+
+def _forget_pool():
+    """In a forked child: the parent's threads (and maybe its held lock) are not there."""
+    global _pool_lock
+    _pool_lock = threading.Lock()
+    _pool.update(executor=None, workers=0)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def in_blocks(func, *arrays):
@@ -141,9 +152,12 @@ def in_blocks(func, *arrays):
     For in-place element-wise work on large arrays (a ratio, an OTF product):
     NumPy's ufuncs release the GIL, so the blocks run on all cores like the
     FFTs around them instead of on one, and each block goes through all of
-    `func`'s operations while it is in cache. Blocks split axis 0 of the
-    arrays with as many axes as the first and the same length there; the
-    others (scalars, None, broadcasting shapes) are passed whole. CuPy arrays,
+    `func`'s operations while it is in cache. Blocks are whole rows along
+    axis 0, about BLOCK_ELEMENTS each (one row, if a row is larger); they
+    split the arrays with as many axes as the first and the same length
+    there, and the others (scalars, None, broadcasting shapes) are passed
+    whole. `func` must not call :func:`in_blocks` itself (the threads are
+    busy running it). CuPy arrays,
     small arrays and a single FFT worker get one plain call.
 
     Examples
@@ -181,11 +195,13 @@ def _multiply(a, b):
 
 
 def _executor():
-    """The worker threads, made anew in a forked child (threads do not survive a fork)."""
+    """The worker threads: FFT_WORKERS of them, made on first use."""
     with _pool_lock:
-        if _pool["pid"] != os.getpid():
-            _pool["executor"] = ThreadPoolExecutor(FFT_WORKERS, thread_name_prefix="restore")
-            _pool["pid"] = os.getpid()
+        if _pool["workers"] != FFT_WORKERS:
+            if _pool["executor"] is not None:
+                _pool["executor"].shutdown(wait=False)
+            _pool.update(executor=ThreadPoolExecutor(FFT_WORKERS, thread_name_prefix="restore"),
+                         workers=FFT_WORKERS)
         return _pool["executor"]
 
 

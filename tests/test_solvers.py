@@ -141,6 +141,22 @@ def test_accelerated_richardson_lucy_needs_half_the_iterations(camera_case):
     assert max(trace) >= plain_best - 0.05
 
 
+@pytest.mark.parametrize("name, options", [("richardson_lucy", {"accelerate": True}),
+                                           ("richardson_lucy", {}), ("tv", {}), ("wavelet", {})])
+def test_estimates_given_to_the_callback_are_not_overwritten_later(name, options, camera_case):
+    """A callback may keep the estimates it is given: later iterations leave them alone."""
+    _, f, psf = camera_case
+    kept, copies = [], []
+
+    def keep(k, estimate):
+        kept.append(estimate)
+        copies.append(np.array(estimate, copy=True))
+
+    restore.SOLVERS[name](f, psf, iterations=6, callback=keep, **options)
+    for k, (estimate, copy) in enumerate(zip(kept, copies), start=1):
+        np.testing.assert_array_equal(estimate, copy, err_msg=f"iteration {k}")
+
+
 def test_acceleration_factor_read_on_a_sample_matches_the_exact_one(monkeypatch):
     """On a large grid α is read on every k-th pixel; the iterates barely move."""
     import importlib

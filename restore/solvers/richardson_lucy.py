@@ -164,18 +164,18 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         # α needs the last two steps g only through two inner products: on a
         # large grid they are read on a fixed sample of pixels, so no full
         # step array is kept (one work array less at the peak)
-        stride = max(1, data.size // STEP_SAMPLE)
+        stride = _sample_stride(data.size // STEP_SAMPLE, data.shape[-1])
 
         def step():
             # Biggs–Andrews: y = x_k + α (x_k − x_{k−1}), α from the last two
-            # steps g_j = x_{j+1} − y_j; y is built in x_{k−1}'s buffer
+            # steps g_j = x_{j+1} − y_j; x_{k−1} is dropped before the update
             x_now = state["x"]
             y = x_now
             if accelerate and state["previous_step"] is not None:
                 alpha = _extrapolation_factor(state["step"], state["previous_step"], xp)
-                y = state.pop("previous")
-                y -= x_now
-                y *= -alpha
+                # a new array: x_{k−1} may still be held by the caller's callback
+                y = xp.subtract(x_now, state.pop("previous"))
+                y *= alpha
                 y += x_now
                 xp.maximum(y, 0, out=y)
             x_new = rl_update(y)
@@ -248,6 +248,15 @@ def _initial_estimate(init, domain, xp):
     if domain.support is not None:
         x *= domain.support
     return x
+
+
+def _sample_stride(stride, row_length):
+    """At least `stride` and 1, sharing no factor with the row length: the
+    sample then walks through every column instead of repeating a few."""
+    stride = max(1, stride)
+    while stride > 1 and math.gcd(stride, row_length) > 1:
+        stride += 1
+    return stride
 
 
 def _extrapolation_factor(step, previous_step, xp):
