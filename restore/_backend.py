@@ -157,8 +157,8 @@ def in_blocks(func, *arrays):
     split the arrays with as many axes as the first and the same length
     there, and the others (scalars, None, broadcasting shapes) are passed
     whole. `func` must not call :func:`in_blocks` itself (the threads are
-    busy running it). CuPy arrays,
-    small arrays and a single FFT worker get one plain call.
+    busy running it). CuPy arrays, small arrays and a single FFT worker get
+    one plain call.
 
     Examples
     --------
@@ -181,6 +181,7 @@ def in_blocks(func, *arrays):
         block = slice(start, start + step)
         func(*(a[block] if cut else a for a, cut in zip(arrays, split)))
 
+    # consuming map's results waits for every block and re-raises a block's error
     for _ in _executor().map(one, range(0, rows, step)):
         pass
 

@@ -29,8 +29,8 @@ from .regularizers import tv_curvature
 #: (27.7 dB at 14–15 against plain RL's 49).
 MAX_EXTRAPOLATION = 0.8
 #: Pixels on which Biggs–Andrews' α is computed (all of them in smaller
-#: images). At 2048², α read on every 16th pixel moves the PSNR after 30
-#: iterations by under 0.01 dB.
+#: images). At 2048² (a 2160² work grid), α read on every 17th pixel moves
+#: the PSNR of the first 30 iterations by at most 0.001 dB.
 STEP_SAMPLE = 2**18
 #: Cap on iterations when the count is chosen automatically.
 AUTO_MAX_ITERATIONS = 500
@@ -153,12 +153,10 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
             spectrum = op.spectrum(blurred)
             del blurred  # not held while Hᵀ's result is allocated
             new = op.from_spectrum(spectrum, adjoint=True)
-            if tv:
-                new *= estimate
+            in_blocks(_update_in_place, new, estimate, None if tv else norm)
+            if tv:  # RL-TV divides by Hᵀ1 − λ div(∇x/|∇x|) instead of Hᵀ1
                 denominator = (1.0 if norm is None else norm) - tv * tv_curvature(estimate, xp)
                 new /= xp.maximum(denominator, 0.1 if norm is None else 0.1 * norm)
-            else:
-                in_blocks(_update_in_place, new, estimate, norm)
             return new
 
         # α needs the last two steps g only through two inner products: on a
