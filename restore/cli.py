@@ -210,8 +210,15 @@ def output_options(default_name):
                      help="Overwrite an existing output file (never the input)."),
         click.option("--dtype", type=click.Choice(["input", "uint8", "uint16", "float32"]),
                      default="input", show_default=True,
-                     help="Output dtype: the input's (rounded and clipped, never "
-                          "rescaled) or another; float32 needs .tif or .npy."),
+                     help="Output dtype: the input's or another; float32 needs .tif or "
+                          ".npy."),
+        click.option("--rescale", type=click.Choice(image_io.RESCALE_MODES), default="keep",
+                     show_default=True,
+                     help="How values map onto an integer output: 'keep' them (rounded; "
+                          "values outside the range are clipped and counted), map the "
+                          "'input' range onto the output's (uint16 0..65535 -> uint8 "
+                          "0..255; a float image's 0..1 or min..max), or stretch the "
+                          "'result' range onto it."),
     )
 
 
@@ -368,6 +375,24 @@ def _output_dtype(dtype):
     return None if dtype == "input" else dtype
 
 
+def _output_path(output, input_path, suffix_name):
+    """-o as given, INPUT_STEM.NAME.EXT beside the input, or that name inside a folder -o."""
+    default = image_io.default_output(input_path, suffix_name)
+    if output is None:
+        return default
+    output = Path(output)
+    return output / default.name if output.is_dir() else output
+
+
+def _write(output, data, meta, *, dtype, force, rescale, quiet):
+    """Write through :func:`restore.io.write_image`, reporting clipped values."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        image_io.write_image(output, data, meta, dtype=_output_dtype(dtype), overwrite=force,
+                             rescale=rescale)
+    _report_warnings(caught, quiet)
+
+
 def _build_psf(psf_spec, meta):
     """The PSF for `meta`'s image: 2-D for a colour photo, 3-D for a stack."""
     return restore.psf.from_spec(psf_spec, ndim=meta.spatial_ndim)
@@ -386,8 +411,8 @@ def _report_warnings(caught, quiet):
             click.echo(f"Warning: {text}", err=True)
 
 
-def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype, device,
-                  quiet, iterations=None, automatic=(), gpu_capable=True):
+def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype, rescale,
+                  device, quiet, iterations=None, automatic=(), gpu_capable=True):
     """Read, restore with `solve`, write, and say what was done.
 
     `solve` is a solver with its own options bound (functools.partial);
@@ -396,11 +421,11 @@ def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype,
     left to the solver's automatic choice.
     """
     image, meta = image_io.read_image(input_path)
-    output = Path(output) if output is not None else image_io.default_output(input_path,
-                                                                             command)
+    output = _output_path(output, input_path, command)
     psf = _build_psf(psf_spec, meta)
+    _check_image(image, psf, meta)  # the input's problems before the output's
     output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
-                                      overwrite=force)
+                                      overwrite=force, rescale=rescale)
     data, on_gpu = _to_device(image, device, gpu_capable=gpu_capable)
 
     channels = meta.shape[meta.channel_axis] if meta.is_colour else 1
@@ -415,8 +440,8 @@ def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype,
         estimate, info = solve(data, psf, channel_axis=meta.channel_axis, return_info=True,
                                **options)
     _report_warnings(caught, quiet)
-    image_io.write_image(output, to_host(estimate), meta, dtype=_output_dtype(dtype),
-                         overwrite=force)
+    _write(output, to_host(estimate), meta, dtype=dtype, force=force, rescale=rescale,
+           quiet=quiet)
     if not quiet:
         line = info.summary()
         if on_gpu:
@@ -443,7 +468,7 @@ def _automatic(**values):
                    "picks it by generalised cross-validation.")
 @_boundary_option(_BOUNDARIES["inverse"])
 @_solver_run_options
-def inverse_command(input_path, psf_spec, output, force, dtype, device, quiet, threshold,
+def inverse_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, threshold,
                     boundary):
     """Restore with the truncated inverse filter (to show noise amplification).
 
@@ -457,7 +482,7 @@ def inverse_command(input_path, psf_spec, output, force, dtype, device, quiet, t
     """
     solve = functools.partial(restore.inverse, threshold=threshold, boundary=boundary)
     _restore_file("inverse", solve, input_path, psf_spec, output=output, force=force,
-                  dtype=dtype, device=device, quiet=quiet,
+                  dtype=dtype, rescale=rescale, device=device, quiet=quiet,
                   automatic=_automatic(threshold=threshold))
 
 
@@ -471,7 +496,7 @@ def inverse_command(input_path, psf_spec, output, force, dtype, device, quiet, t
 @_boundary_option(_BOUNDARIES["wiener"])
 @_solver_run_options
 @click.pass_context
-def wiener_command(ctx, input_path, psf_spec, output, force, dtype, device, quiet, snr, nsr,
+def wiener_command(ctx, input_path, psf_spec, output, force, dtype, rescale, device, quiet, snr, nsr,
                    boundary):
     """Restore with the Wiener filter (linear, minimum mean-square error).
 
@@ -486,7 +511,7 @@ def wiener_command(ctx, input_path, psf_spec, output, force, dtype, device, quie
         raise click.UsageError("give either --snr or --nsr, not both", ctx=ctx)
     solve = functools.partial(restore.wiener, snr=snr, nsr=nsr, boundary=boundary)
     _restore_file("wiener", solve, input_path, psf_spec, output=output, force=force,
-                  dtype=dtype, device=device, quiet=quiet,
+                  dtype=dtype, rescale=rescale, device=device, quiet=quiet,
                   automatic=_automatic(snr=snr) if nsr is None else ())
 
 
@@ -500,7 +525,7 @@ def wiener_command(ctx, input_path, psf_spec, output, force, dtype, device, quie
               help="Penalise curvature, gradient or energy of the estimate.")
 @_boundary_option(_BOUNDARIES["tikhonov"])
 @_solver_run_options
-def tikhonov_command(input_path, psf_spec, output, force, dtype, device, quiet, lam,
+def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, lam,
                      regularizer, boundary):
     """Restore by Tikhonov regularisation: argmin ||Hx - f||² + λ||Rx||².
 
@@ -512,7 +537,7 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, device, quiet, 
     solve = functools.partial(restore.tikhonov, lam=lam, regularizer=regularizer,
                               boundary=boundary)
     _restore_file("tikhonov", solve, input_path, psf_spec, output=output, force=force,
-                  dtype=dtype, device=device, quiet=quiet, automatic=_automatic(lam=lam))
+                  dtype=dtype, rescale=rescale, device=device, quiet=quiet, automatic=_automatic(lam=lam))
 
 
 @cli.command("rl")
@@ -530,7 +555,7 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, device, quiet, 
               help="Constant background in the image's units.")
 @_boundary_option(_BOUNDARIES["richardson_lucy"])
 @_solver_run_options
-def rl_command(input_path, psf_spec, output, force, dtype, device, quiet, iterations, tol,
+def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, iterations, tol,
                accelerate, tv, background, boundary):
     """Restore with Richardson-Lucy (Poisson maximum likelihood; for counts).
 
@@ -544,7 +569,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, device, quiet, iterat
                               accelerate=accelerate, tv=tv, background=background,
                               boundary=boundary)
     _restore_file("rl", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
-                  device=device, quiet=quiet, iterations=iterations,
+                  rescale=rescale, device=device, quiet=quiet, iterations=iterations,
                   automatic=_automatic(iterations=iterations))
 
 
@@ -565,7 +590,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, device, quiet, iterat
               help="ADMM penalty (default 0.02).")
 @_boundary_option(_BOUNDARIES["tv"])
 @_solver_run_options
-def tv_command(input_path, psf_spec, output, force, dtype, device, quiet, lam, isotropic,
+def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, lam, isotropic,
                nonnegative, iterations, tol, rho, boundary):
     """Restore by total-variation regularisation (ADMM): sharp edges, flat areas.
 
@@ -578,7 +603,7 @@ def tv_command(input_path, psf_spec, output, force, dtype, device, quiet, lam, i
                               nonnegative=nonnegative, iterations=iterations, tol=tol,
                               rho=rho, boundary=boundary)
     _restore_file("tv", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
-                  device=device, quiet=quiet, iterations=iterations,
+                  rescale=rescale, device=device, quiet=quiet, iterations=iterations,
                   automatic=_automatic(lam=lam, iterations=iterations))
 
 
@@ -597,7 +622,7 @@ def tv_command(input_path, psf_spec, output, force, dtype, device, quiet, lam, i
               help="Relative change at which 'auto' iterations stop.")
 @_boundary_option(_BOUNDARIES["wavelet"])
 @_solver_run_options
-def wavelet_command(input_path, psf_spec, output, force, dtype, device, quiet, lam,
+def wavelet_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, lam,
                     wavelet_name, levels, iterations, tol, boundary):
     """Restore by wavelet-sparse (ℓ1) regularisation, solved by FISTA.
 
@@ -612,7 +637,7 @@ def wavelet_command(input_path, psf_spec, output, force, dtype, device, quiet, l
                               levels=levels, iterations=iterations, tol=tol,
                               boundary=boundary)
     _restore_file("wavelet", solve, input_path, psf_spec, output=output, force=force,
-                  dtype=dtype, device=device, quiet=quiet, iterations=iterations,
+                  dtype=dtype, rescale=rescale, device=device, quiet=quiet, iterations=iterations,
                   automatic=_automatic(lam=lam, iterations=iterations), gpu_capable=False)
 
 
@@ -627,8 +652,8 @@ def _per_channel(func, image, channel_axis):
     return np.moveaxis(result, -1, channel_axis)
 
 
-def _check_clean(image, psf, meta):
-    """The checks the solvers make, for the image `simulate` blurs."""
+def _check_image(image, psf, meta):
+    """The checks the solvers make, made before anything is written."""
     if not np.all(np.isfinite(image)):
         raise ValueError(f"'{meta.path}' contains NaN or Inf values; fill or mask them "
                          "before simulating")
@@ -665,7 +690,7 @@ def noise_option(default):
 @output_options("CLEAN_STEM.simulated.EXT")
 @quiet_option
 def simulate_command(clean_path, psf_spec, noise, seed, boundary, output, force, dtype,
-                     quiet):
+                     rescale, quiet):
     """Make test data: blur a clean image with a PSF and add noise.
 
     The result is in the clean image's units and dtype (rounded and clipped;
@@ -679,18 +704,17 @@ def simulate_command(clean_path, psf_spec, noise, seed, boundary, output, force,
     """
     start = time.perf_counter()
     image, meta = image_io.read_image(clean_path)
-    output = Path(output) if output is not None else image_io.default_output(clean_path,
-                                                                             "simulated")
+    output = _output_path(output, clean_path, "simulated")
     psf = _build_psf(psf_spec, meta)
-    _check_clean(image, psf, meta)
+    _check_image(image, psf, meta)
     output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
-                                      overwrite=force)
+                                      overwrite=force, rescale=rescale)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     blurred = _per_channel(lambda x: restore.blur(x, psf, boundary=boundary), image,
                            meta.channel_axis)
     noisy = noise(blurred, seed=seed)
-    image_io.write_image(output, noisy, meta, dtype=_output_dtype(dtype), overwrite=force)
+    _write(output, noisy, meta, dtype=dtype, force=force, rescale=rescale, quiet=quiet)
     if not quiet:
         click.echo(f"simulate: blurred by {psf_spec} (boundary {boundary}), "
                    f"{noise.describe()}, seed {seed}, "
@@ -873,7 +897,7 @@ def compare_command(clean_path, psf_spec, noise, methods, seed, tune, sweep_text
                          "replace them, or choose another folder with --out")
     image, meta = image_io.read_image(clean_path)
     psf = _build_psf(psf_spec, meta)
-    _check_clean(image, psf, meta)
+    _check_image(image, psf, meta)
     options = dict(methods=methods, seed=seed, boundary=boundary,
                    channel_axis=meta.channel_axis if meta.is_colour else None)
     comparison = compare(image, psf, noise=noise, tune=None if tune == "auto" else tune,

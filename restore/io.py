@@ -37,6 +37,7 @@ is removed and the target is untouched. It never replaces the file an
 import contextlib
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,9 +45,12 @@ import numpy as np
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "RESCALE_MODES",
+    "ClippingWarning",
     "ImageMeta",
     "atomic_output",
     "check_output",
+    "convert",
     "default_output",
     "read_image",
     "write_image",
@@ -66,6 +70,8 @@ _FORMAT_NAMES = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "npy": "NPY"}
 _ACCEPTED = "PNG, JPEG, TIFF (.tif/.tiff) or NumPy (.npy)"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_QUALITY = 95  # Pillow's default of 75 would throw away what was restored
+#: How :func:`write_image` maps values onto an integer output (see :func:`convert`).
+RESCALE_MODES = ("keep", "input", "result")
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +98,9 @@ class ImageMeta:
         The alpha (transparency) channel, kept aside and not restored.
     pages : int
         Number of TIFF pages the image came from (1 for other formats).
+    value_range : tuple of float or None
+        The smallest and largest value read (alpha excluded), for
+        ``rescale="input"`` of a float image; None for arrays made in memory.
     """
 
     path: Path | None
@@ -102,6 +111,7 @@ class ImageMeta:
     channel_axis: int | None = None
     alpha: np.ndarray | None = field(default=None, repr=False)
     pages: int = 1
+    value_range: tuple | None = None
 
     @property
     def spatial_ndim(self):
@@ -194,8 +204,17 @@ def read_image(path):
         image = image.astype(np.uint8)
         alpha = None if alpha is None else alpha.astype(np.uint8)
     channel_axis = next((i - len(axes) for i, a in enumerate(axes) if a in "SC"), None)
+    spatial = image.ndim - (channel_axis is not None)
+    if spatial > 3:
+        raise ValueError(
+            f"'{path}' holds a {image.ndim}-D array (shape {image.shape}, axes {axes}); "
+            "restore takes 1-D, 2-D or 3-D data (plus one colour axis): save one "
+            "signal, image or z-stack per file"
+        )
+    value_range = (float(image.min()), float(image.max()))
     meta = ImageMeta(path=path, format=fmt, dtype=image.dtype, shape=image.shape, axes=axes,
-                     channel_axis=channel_axis, alpha=alpha, pages=pages)
+                     channel_axis=channel_axis, alpha=alpha, pages=pages,
+                     value_range=value_range)
     return image, meta
 
 
@@ -340,7 +359,7 @@ def _target_dtype(array_dtype, meta, dtype):
     return np.dtype(array_dtype)
 
 
-def check_output(path, meta, *, dtype=None, overwrite=False):
+def check_output(path, meta, *, dtype=None, overwrite=False, rescale="keep"):
     """Check, before any work is done, that `meta`'s image can be written to `path`.
 
     Parameters
@@ -354,6 +373,8 @@ def check_output(path, meta, *, dtype=None, overwrite=False):
         Output dtype; default ``meta.dtype``.
     overwrite : bool, optional
         Allow replacing an existing file (never the one `meta` was read from).
+    rescale : {"keep", "input", "result"}, optional
+        How values will map onto an integer output (see :func:`convert`).
 
     Returns
     -------
@@ -385,6 +406,16 @@ def check_output(path, meta, *, dtype=None, overwrite=False):
         )
     if path.is_dir():
         raise IsADirectoryError(f"the output '{path}' is a directory; give a file name")
+    target = _target_dtype(meta.dtype, meta, dtype)
+    if target.kind not in "uif":
+        raise ValueError(f"cannot write {target} values; use an integer or float dtype")
+    _check_format(path, fmt, target, meta, explicit=dtype is not None)
+    if rescale not in RESCALE_MODES:
+        raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}; "
+                         f"got {rescale!r}")
+    if rescale != "keep" and target.kind == "f":
+        raise ValueError(f"--rescale {rescale} maps values onto an integer dtype, but the "
+                         f"output is {target}, which keeps them; leave out --rescale")
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"the output '{path}' already exists; pass --force to overwrite it, "
@@ -395,59 +426,157 @@ def check_output(path, meta, *, dtype=None, overwrite=False):
         raise FileNotFoundError(
             f"cannot write '{path}': the directory '{parent}' does not exist"
         )
-    target = _target_dtype(meta.dtype, meta, dtype)
-    if target.kind not in "uif":
-        raise ValueError(f"cannot write {target} values; use an integer or float dtype")
-    _check_format(path, fmt, target, meta.shape, meta.channel_axis)
     return path, target
 
 
-def _check_format(path, fmt, dtype, shape, channel_axis):
+def _check_format(path, fmt, dtype, meta, *, explicit):
+    """Refuse a dtype or shape `fmt` cannot hold, suggesting only options that
+    give a sensible picture (an 8-bit view of a float or 16-bit image is made
+    with --rescale input, never by clipping its values)."""
     name = _FORMAT_NAMES[fmt]
-    if fmt in ("png", "jpeg"):
-        allowed = (np.uint8, np.uint16) if fmt == "png" else (np.uint8,)
-        if dtype.kind == "f":
-            raise ValueError(
-                f"{name} cannot hold {dtype} values; write a .tif or .npy file for "
-                "float output, or leave out --dtype float32"
-            )
-        if dtype not in [np.dtype(a) for a in allowed]:
-            bits = "8- or 16-bit" if fmt == "png" else "8-bit"
-            raise ValueError(
-                f"{name} holds {bits} unsigned integers, not {dtype}; write a .tif "
-                f"or .npy file, or choose --dtype {'uint8' if fmt == 'jpeg' else 'uint16'}"
-            )
-        spatial = len(shape) - (channel_axis is not None)
-        colour_ok = channel_axis is None or (
-            channel_axis in (-1, len(shape) - 1) and shape[-1] in (3, 4))
-        if spatial != 2 or not colour_ok:
-            raise ValueError(
-                f"{name} holds one 2-D grey or RGB image, but the result has shape "
-                f"{tuple(shape)}; write a .tif or .npy file for stacks"
-            )
-        if fmt == "png" and channel_axis is not None and dtype == np.uint16:
-            raise ValueError(
-                "a 16-bit colour PNG cannot be written (Pillow supports 16-bit PNG "
-                "for grey only); write a .tif file, or choose --dtype uint8"
-            )
+    shape, channel_axis = meta.shape, meta.channel_axis
+    if fmt not in ("png", "jpeg"):
+        return
+    spatial = len(shape) - (channel_axis is not None)
+    colour_ok = channel_axis is None or (
+        channel_axis in (-1, len(shape) - 1) and shape[-1] in (3, 4))
+    if spatial != 2 or not colour_ok:
+        raise ValueError(
+            f"{name} holds one 2-D grey or RGB image, but the result has shape "
+            f"{tuple(shape)}; write a .tif or .npy file for stacks"
+        )
+    allowed = [np.dtype(np.uint8)] + ([np.dtype(np.uint16)]
+                                      if fmt == "png" and channel_axis is None else [])
+    if dtype in allowed:
+        return
+    given = f"--dtype {dtype}" if explicit else f"the input's dtype, {dtype}"
+    keep = "a .tif or .npy file" if dtype.kind == "f" else "a .tif file"
+    holds = ("8- or 16-bit" if len(allowed) == 2 else "8-bit") + " unsigned integers"
+    colour = " for colour" if fmt == "png" and channel_axis is not None else ""
+    if explicit and np.dtype(meta.dtype) in allowed:
+        instead = f"leave out --dtype to write the input's {np.dtype(meta.dtype)}"
+    else:
+        instead = f"use --dtype {allowed[-1]} --rescale input for a picture"
+        if not explicit:
+            lo, hi = _input_range(meta)
+            instead += f" (maps {lo:g}..{hi:g} onto 0..{np.iinfo(allowed[-1]).max})"
+    raise ValueError(
+        f"{name} holds {holds}{colour}, not {dtype} ({given}); write {keep} to keep "
+        f"the values, or {instead}"
+    )
 
 
-def _convert(array, dtype):
-    """`array` as `dtype`: rounded and clipped for integers, no rescaling."""
-    array = np.asarray(array)
+class ClippingWarning(UserWarning):
+    """Values fell outside an integer output dtype's range and were clipped."""
+
+
+def _input_range(meta):
+    """The value range that ``rescale="input"`` maps onto the output dtype's."""
+    dtype = np.dtype(meta.dtype)
     if dtype.kind in "ui":
-        if array.dtype.kind == "f":
-            if not np.all(np.isfinite(array)):
-                raise ValueError(
-                    "the result contains NaN or Inf values and cannot be written as "
-                    f"{dtype}; check the input and the solver's parameters"
-                )
-            info = np.iinfo(dtype)
-            array = np.clip(np.rint(array), info.min, info.max)
-        elif array.dtype != dtype:
-            info = np.iinfo(dtype)
-            array = np.clip(array, info.min, info.max)
-    return np.ascontiguousarray(array.astype(dtype, copy=False))
+        info = np.iinfo(dtype)
+        return float(info.min), float(info.max)
+    lo, hi = meta.value_range if meta.value_range is not None else (0.0, 1.0)
+    if lo >= 0 and hi <= 1:  # a float image in the usual 0..1
+        return 0.0, 1.0
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def _result_range(array):
+    finite = array[np.isfinite(array)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def convert(array, dtype, *, rescale="keep", meta=None):
+    """`array` as an output `dtype`, with its values kept or mapped; count what is clipped.
+
+    Parameters
+    ----------
+    array : array_like
+        The values to write (a restored image: float, any range).
+    dtype : dtype-like
+        The output dtype.
+    rescale : {"keep", "input", "result"}, optional
+        How values map onto an integer `dtype` (float outputs always keep
+        them):
+
+        - "keep" (default): the values as they are, rounded; values outside
+          the dtype's range are clipped to it (and counted). Right when the
+          output has the input's dtype: counts stay counts.
+        - "input": the input's range onto the output's: an integer input's
+          dtype range (uint16 0..65535 -> uint8 0..255), a float input's
+          0..1 when its values lie there, else its own min..max (`meta`).
+          The way to a sensible 8-bit picture of a 16-bit or float image.
+        - "result": the result's own min..max onto the output's full range
+          (a contrast stretch; nothing is clipped).
+    meta : ImageMeta, optional
+        The input's meta (its dtype and value range); needed by "input".
+
+    Returns
+    -------
+    data : ndarray
+        Contiguous, of `dtype`.
+    clipped : int
+        How many values fell outside the integer range and were clipped
+        (0 for float outputs).
+
+    Raises
+    ------
+    ValueError
+        For an unknown `rescale`, a rescale asked of a float output, or NaN
+        or Inf values to be written as integers.
+
+    Examples
+    --------
+    >>> data, clipped = convert([0.0, 0.5, 1.2], "uint8", rescale="keep")
+    >>> data.tolist(), clipped
+    ([0, 0, 1], 0)
+    >>> meta = ImageMeta.for_array(np.zeros(3, np.uint16))
+    >>> convert([0, 32768, 70000], "uint8", rescale="input", meta=meta)[0].tolist()
+    [0, 128, 255]
+    """
+    if rescale not in RESCALE_MODES:
+        raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}; "
+                         f"got {rescale!r}")
+    array = np.asarray(array)
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "ui":
+        if rescale != "keep":
+            raise ValueError(f"rescale={rescale!r} maps values onto an integer dtype, but the "
+                             f"output is {dtype}, which keeps them; leave out --rescale")
+        return np.ascontiguousarray(array.astype(dtype, copy=False)), 0
+    info = np.iinfo(dtype)
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ValueError(
+            "the result contains NaN or Inf values and cannot be written as "
+            f"{dtype}; check the input and the solver's parameters"
+        )
+    if rescale != "keep":
+        if rescale == "input":
+            if meta is None:
+                raise ValueError('rescale="input" needs the input image\'s meta')
+            lo, hi = _input_range(meta)
+        else:
+            lo, hi = _result_range(array)
+        scale = (float(info.max) - float(info.min)) / (hi - lo)
+        array = (array.astype(np.float64) - lo) * scale + float(info.min)
+    if array.dtype.kind == "f":
+        array = np.rint(array)
+    outside = (array < info.min) | (array > info.max)
+    clipped = int(np.count_nonzero(outside))
+    if clipped:
+        array = np.clip(array, info.min, info.max)
+    return np.ascontiguousarray(array.astype(dtype, copy=False)), clipped
+
+
+def _clipping_message(clipped, total, dtype):
+    info = np.iinfo(dtype)
+    return (f"{clipped:,} of {total:,} values ({100 * clipped / total:.2g}%) fell outside "
+            f"{dtype}'s range {info.min}..{info.max} and were clipped; --rescale result "
+            "fits them into the range, --dtype float32 (.tif/.npy) keeps them")
 
 
 @contextlib.contextmanager
@@ -500,7 +629,7 @@ def _umask():
     return mask
 
 
-def write_image(path, array, meta=None, *, dtype=None, overwrite=True):
+def write_image(path, array, meta=None, *, dtype=None, overwrite=True, rescale="keep"):
     """Write `array` to `path` like the image `meta` describes, through a temporary file.
 
     Parameters
@@ -516,11 +645,15 @@ def write_image(path, array, meta=None, *, dtype=None, overwrite=True):
         and the alpha channel to put back. Default: the array as it is, grey.
     dtype : dtype-like, optional
         Output dtype instead of ``meta.dtype``, e.g. "float32" (TIFF and NPY
-        only). Integer dtypes are rounded and clipped to their range; values
-        are never rescaled.
+        only).
     overwrite : bool, optional
         Replace an existing `path` (default True). The file `meta` was read
         from is never replaced.
+    rescale : {"keep", "input", "result"}, optional
+        How values map onto an integer output dtype (see :func:`convert`):
+        kept and rounded (default), the input's range onto the output's, or
+        the result's own range onto the output's. Values clipped to an
+        integer range are counted and reported with a :class:`ClippingWarning`.
 
     Returns
     -------
@@ -559,9 +692,13 @@ def write_image(path, array, meta=None, *, dtype=None, overwrite=True):
                        axes=meta.axes if array.ndim == len(meta.axes)
                        else _default_axes(array.ndim, colour),
                        alpha=None)
-    path, target = check_output(path, meta, dtype=dtype, overwrite=overwrite)
+    path, target = check_output(path, meta, dtype=dtype, overwrite=overwrite,
+                                rescale=rescale)
     fmt = IMAGE_SUFFIXES[path.suffix.lower()]
-    data = _convert(array, target)
+    data, clipped = convert(array, target, rescale=rescale, meta=meta)
+    if clipped:
+        warnings.warn(_clipping_message(clipped, data.size, target), ClippingWarning,
+                      stacklevel=2)
     alpha = meta.alpha
     if alpha is not None and tuple(alpha.shape) != tuple(data.shape[:-1] if meta.is_colour
                                                          else data.shape):
@@ -570,7 +707,8 @@ def write_image(path, array, meta=None, *, dtype=None, overwrite=True):
         alpha = None
     if alpha is not None and fmt != "jpeg":
         data = np.concatenate([data if meta.is_colour else data[..., None],
-                               _convert(alpha, target)[..., None]], axis=-1)
+                               _convert_alpha(alpha, target, rescale)[..., None]],
+                              axis=-1)
     with atomic_output(path) as tmp:
         if fmt == "npy":
             np.save(tmp, data, allow_pickle=False)
@@ -582,6 +720,13 @@ def write_image(path, array, meta=None, *, dtype=None, overwrite=True):
             options = {"quality": _JPEG_QUALITY} if fmt == "jpeg" else {}
             iio.imwrite(tmp, data, plugin="pillow", extension=path.suffix.lower(), **options)
     return path
+
+
+def _convert_alpha(alpha, dtype, rescale):
+    """Alpha in the output dtype: kept, or mapped by dtype ranges when values are."""
+    if rescale == "keep":
+        return convert(alpha, dtype)[0]
+    return convert(alpha, dtype, rescale="input", meta=ImageMeta.for_array(alpha))[0]
 
 
 def _write_tiff(tmp, data, meta, has_alpha):

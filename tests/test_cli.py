@@ -246,7 +246,7 @@ BAD_CASES = {
     "unknown option": (["wiener", "{d}/blurred.png", "--psf", PSF, "--fast"],
                        "No such option"),
     "float into png": (["wiener", "{d}/blurred.png", "--psf", PSF, "--dtype", "float32"],
-                       "PNG cannot hold float32"),
+                       "PNG holds 8- or 16-bit unsigned integers, not float32"),
     "unknown output suffix": (["wiener", "{d}/blurred.png", "--psf", PSF, "-o",
                                "{d}/out.bmp"], ".bmp"),
     "missing output folder": (["wiener", "{d}/blurred.png", "--psf", PSF, "-o",

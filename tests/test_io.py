@@ -1,6 +1,7 @@
 """Tests for restore/io.py: reading and writing images without losing a file."""
 
 import os
+import re
 import struct
 import zlib
 
@@ -10,7 +11,15 @@ import pytest
 import tifffile
 
 from restore import io as image_io
-from restore.io import ImageMeta, check_output, default_output, read_image, write_image
+from restore.io import (
+    ClippingWarning,
+    ImageMeta,
+    check_output,
+    convert,
+    default_output,
+    read_image,
+    write_image,
+)
 
 
 def _ramp(shape, dtype):
@@ -83,8 +92,75 @@ def test_jpeg_reads_as_uint8_and_writes_back_closely(tmp_path):
 def test_integer_output_is_rounded_and_clipped_not_rescaled(tmp_path):
     np.save(tmp_path / "in.npy", np.zeros(5, np.uint8))
     _, meta = read_image(tmp_path / "in.npy")
-    out = write_image(tmp_path / "out.npy", [-3.0, 0.49, 0.51, 254.6, 1e6], meta)
+    with pytest.warns(ClippingWarning, match=r"2 of 5 values \(40%\) fell outside uint8's "
+                                             r"range 0\.\.255 and were clipped"):
+        out = write_image(tmp_path / "out.npy", [-3.0, 0.49, 0.51, 254.6, 1e6], meta)
     np.testing.assert_array_equal(np.load(out), np.array([0, 0, 1, 255, 255], np.uint8))
+
+
+def test_values_inside_the_range_are_written_without_a_warning(tmp_path, recwarn):
+    np.save(tmp_path / "in.npy", np.zeros(4, np.uint8))
+    _, meta = read_image(tmp_path / "in.npy")
+    write_image(tmp_path / "out.npy", [0.0, 12.4, 254.6, 255.4], meta)
+    assert not [w for w in recwarn if issubclass(w.category, ClippingWarning)]
+
+
+def test_rescale_input_maps_a_16_bit_range_onto_8_bits(tmp_path):
+    grey16 = np.array([[0, 257, 32768, 65535]], np.uint16)
+    tifffile.imwrite(tmp_path / "in.tif", grey16)
+    image, meta = read_image(tmp_path / "in.tif")
+    out = write_image(tmp_path / "out.jpg", np.repeat(image, 4, axis=0).astype(float), meta,
+                      dtype="uint8", rescale="input")
+    np.testing.assert_allclose(iio.imread(out)[1], [0, 1, 128, 255], atol=2)  # JPEG: lossy
+
+
+def test_rescale_input_maps_a_float_image_in_0_1_onto_0_255(tmp_path):
+    values = np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4)
+    tifffile.imwrite(tmp_path / "in.tif", values)
+    image, meta = read_image(tmp_path / "in.tif")
+    out = write_image(tmp_path / "out.png", image, meta, dtype="uint8", rescale="input")
+    np.testing.assert_array_equal(iio.imread(out), np.rint(values * 255).astype(np.uint8))
+
+
+def test_rescale_input_maps_float_counts_by_their_own_range(tmp_path):
+    values = np.array([[100.0, 300.0], [520.0, 900.0]], np.float32)
+    tifffile.imwrite(tmp_path / "in.tif", values)
+    image, meta = read_image(tmp_path / "in.tif")
+    data, clipped = convert(image, "uint8", rescale="input", meta=meta)
+    np.testing.assert_array_equal(data, np.rint((values - 100) / 800 * 255))
+    assert clipped == 0
+
+
+def test_rescale_result_stretches_without_clipping():
+    data, clipped = convert(np.array([-2.0, 0.0, 6.0]), "uint16", rescale="result")
+    assert data.tolist() == [0, 16384, 65535] and clipped == 0
+
+
+def test_rescale_of_a_float_output_is_refused(tmp_path):
+    np.save(tmp_path / "in.npy", np.zeros(3, np.float32))
+    _, meta = read_image(tmp_path / "in.npy")
+    with pytest.raises(ValueError, match="leave out --rescale"):
+        write_image(tmp_path / "out.npy", np.zeros(3), meta, rescale="input")
+    assert not (tmp_path / "out.npy").exists()
+
+
+def test_four_axis_array_is_refused_naming_its_shape(tmp_path):
+    np.save(tmp_path / "hyper.npy", np.zeros((2, 3, 8, 8), np.float32))
+    with pytest.raises(ValueError, match=r"holds a 4-D array \(shape \(2, 3, 8, 8\)"):
+        read_image(tmp_path / "hyper.npy")
+
+
+@pytest.mark.parametrize("source, suffix, advice", [
+    (np.zeros((4, 4), np.uint16), ".jpg", "--dtype uint8 --rescale input for a picture "
+                                          "(maps 0..65535 onto 0..255)"),
+    (np.zeros((4, 4), np.float32), ".png", "--dtype uint16 --rescale input for a picture"),
+])
+def test_refusal_suggests_a_conversion_that_gives_a_picture(tmp_path, source, suffix, advice):
+    np.save(tmp_path / "in.npy", source)
+    image, meta = read_image(tmp_path / "in.npy")
+    with pytest.raises(ValueError, match=re.escape(advice)) as error:
+        write_image(tmp_path / f"out{suffix}", image, meta)
+    assert "--dtype float32" not in str(error.value)  # never given, so never blamed
 
 
 def test_float32_output_on_request(tmp_path):
@@ -101,7 +177,9 @@ def test_float32_output_on_request(tmp_path):
 def test_float_output_refused_for_png_and_jpeg(tmp_path, suffix):
     np.save(tmp_path / "in.npy", np.zeros((4, 4), np.uint8))
     image, meta = read_image(tmp_path / "in.npy")
-    with pytest.raises(ValueError, match=r"cannot hold float32 values; write a \.tif or \.npy"):
+    with pytest.raises(ValueError, match=r"not float32 \(--dtype float32\); write a \.tif "
+                                         r"or \.npy file to keep the values, or leave out "
+                                         r"--dtype to write the input's uint8"):
         write_image(tmp_path / f"out{suffix}", image, meta, dtype="float32")
     assert not (tmp_path / f"out{suffix}").exists()
 
