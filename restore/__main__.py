@@ -1,8 +1,6 @@
 """``python -m restore``: the same as the ``restore`` command."""
 
-import sys
-
-from .cli import main
+from ._entry import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

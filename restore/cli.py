@@ -11,7 +11,8 @@ Error contract: :class:`RestoreGroup` runs click with ``standalone_mode=False``
 and turns every failure (click usage errors, ``ValueError``, ``TypeError``,
 ``OSError``, ``FloatingPointError``, ``MemoryError``) into one line
 ``Error: <message>`` on stderr and exit status 2, with no traceback and no
-output file; ``--help`` and ``--version`` exit 0; Ctrl-C exits 130. Set the
+output file; ``--help`` and ``--version`` exit 0; Ctrl-C exits 130 and SIGTERM 143,
+each with one line (:mod:`restore._entry` covers the imports too). Set the
 environment variable ``RESTORE_TRACEBACK=1`` to see the traceback instead.
 
 Adding a command (e.g. ``compare``): define it with ``@cli.command()`` or
@@ -36,6 +37,7 @@ import numpy as np
 import restore
 from restore import io as image_io
 from restore._backend import cupy_available, to_gpu, to_host
+from restore._signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, handle_sigterm
 
 __all__ = [
     "NoiseSpec",
@@ -54,8 +56,6 @@ __all__ = [
 
 #: Exit status for every error (bad input, bad options, failures).
 EXIT_ERROR = 2
-#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
 
 _BOUNDARIES = restore.solvers.BOUNDARIES
 _AUTO_WORDS = ("auto", "gcv")
@@ -269,8 +269,11 @@ class RestoreGroup(click.Group):
             click.echo(error.ctx.get_help())
             return 0
         except (click.exceptions.Abort, KeyboardInterrupt):
-            _error("interrupted; no partial output file was left")
+            _error("interrupted (Ctrl-C); no partial output file was left")
             return EXIT_INTERRUPTED
+        except Terminated:
+            _error("terminated (SIGTERM); no partial output file was left")
+            return EXIT_TERMINATED
         except click.ClickException as error:
             message = error.format_message()
             if isinstance(error, click.UsageError) and error.ctx is not None:
@@ -330,6 +333,7 @@ def cli():
 
 def main(args=None):
     """Run the ``restore`` command; return its exit status (console script, ``-m``)."""
+    handle_sigterm()
     return cli.main(args=args, prog_name="restore", standalone_mode=False)
 
 

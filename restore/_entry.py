@@ -1,0 +1,48 @@
+"""The ``restore`` console command's entry point.
+
+It is kept apart from :mod:`restore.cli` so that the signal handling is in
+place before NumPy, SciPy and the rest are imported: Ctrl-C (SIGINT) or
+SIGTERM at any moment, loading included, ends the command with one line on
+stderr and exit status 130 or 143, and no partial output file.
+"""
+
+import os
+import sys
+
+from ._signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, handle_sigterm
+
+
+def main(args=None):
+    """Run the ``restore`` command; return its exit status."""
+    try:
+        handle_sigterm()
+        from .cli import main as run_command  # the slow imports happen here
+
+        return run_command(args)
+    except KeyboardInterrupt:
+        print("Error: interrupted (Ctrl-C); no partial output file was left",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("Error: terminated (SIGTERM); no partial output file was left", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+def run():
+    """The console script: :func:`main`, then exit with its status.
+
+    After Ctrl-C the process leaves through :func:`os._exit` once the streams
+    are flushed (every cleanup has run by then): CPython remembers a
+    KeyboardInterrupt raised inside ``exec`` of a string (SciPy runs one while
+    it loads) even when it was caught, and would otherwise end the process by
+    SIGINT instead of with status 130.
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
