@@ -619,8 +619,11 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
                    "principle).")
 @click.option("--wavelet", "wavelet_name", default="db4", show_default=True,
               help="An orthogonal PyWavelets wavelet: haar, db2...db8, sym4...")
-@click.option("--levels", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Wavelet decomposition levels.")
+@click.option("--levels", type=NumberOrWord(("auto",), integer=True, minimum=1,
+                                          exclusive=False),
+              default="auto", show_default=True,
+              help="Wavelet decomposition levels, at most what the image's size allows; "
+                   "'auto' is 3 (fewer for small images).")
 @_iterations_option(200)
 @click.option("--tol", type=NumberOrWord((), minimum=0), default=1e-3, show_default=True,
               help="Relative change at which 'auto' iterations stop.")

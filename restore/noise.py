@@ -542,10 +542,15 @@ def estimate_poisson_gaussian(image):
         if a is None:  # first pass: every pixel, robust (MAD) variances
             keep = np.ones(residual.size, dtype=bool)
         else:
-            predicted = np.maximum(a * level_ring + b, np.finfo(float).tiny)
+            # a flat or quantised image fits a ≈ b ≈ 0: the floor keeps the
+            # ratio finite (a tiny absolute floor overflowed energy / predicted)
+            scale = max(float(np.median(energy)), float(np.abs(level_ring).max()) * 1e-12,
+                        np.finfo(float).tiny)
+            predicted = np.maximum(a * level_ring + b, 1e-12 * scale)
             keep = energy < _DETECTOR_THRESHOLD * predicted
             if keep.sum() < 50 * nbins:  # nearly all structure: use the smoothest half
-                keep = energy / predicted <= np.median(energy / predicted)
+                ratio = energy / predicted
+                keep = ratio <= np.median(ratio)
         levels, variances, counts = _binned_variances(
             residual[keep], level_ring[keep], level_local[keep], nbins, robust=a is None
         )
@@ -641,15 +646,15 @@ def _fit_affine(levels, variances, counts, correlation):
     """Weighted line variance = a·level + b (a >= 0), rejecting bins above it."""
     from scipy.optimize import nnls
 
-    if levels.size == 0:
+    if levels.size == 0 or not float(variances.max()) > 0:  # no noise seen at all
         return 0.0, 0.0
-    floor = 1e-12 * max(float(variances.max()), np.finfo(float).tiny)
+    floor = 1e-12 * float(variances.max())
     variances = np.maximum(variances, floor)
     # Standard error of a mean of r² over n correlated Gaussian samples.
     spread = variances * np.sqrt(2.0 * correlation / counts)
     keep = np.ones(levels.size, dtype=bool)
     while True:
-        w = 1.0 / spread[keep]
+        w = spread[keep].max() / spread[keep]  # relative weights: no overflow near 0
         ones = np.ones(keep.sum())
         design = np.stack([levels[keep], ones, -ones], axis=1) * w[:, None]
         (a, b_plus, b_minus), _ = nnls(design, variances[keep] * w)  # a >= 0, b free

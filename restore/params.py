@@ -83,10 +83,24 @@ def rfft_weights(work_shape, xp, dtype):
 #: unseen border (not the noise) dominate, and a smaller λ only amplifies them:
 #: camera blurred by gauss:2, cropped, no noise: Wiener -1.4 dB at 1e-9, 29.4 dB here.
 GCV_LAMBDA_FLOOR = 1e-4
+#: The range GCV searches (λ of Tikhonov, the level of Wiener's NSR).
+GCV_LAMBDA_RANGE = (GCV_LAMBDA_FLOOR, 1e2)
+#: How far the discrepancy search may move λ from its start (TV, wavelet).
+DISCREPANCY_FACTOR_RANGE = (1 / 64, 64)
+
+
+def search_limit(value, low, high, *, margin=1.05):
+    """"lower" or "upper" when `value` sits at (within `margin` of) an end of
+    the search range [low, high], else None: the best value may lie beyond it."""
+    if value <= low * margin:
+        return "lower"
+    if value >= high / margin:
+        return "upper"
+    return None
 
 
 def gcv_lambda(data_power, otf_power, reg_power, weights, *,
-               lam_range=(GCV_LAMBDA_FLOOR, 1e2)):
+               lam_range=GCV_LAMBDA_RANGE):
     """λ minimising generalised cross-validation for a Fourier-diagonal filter.
 
     The filter is ``A(λ) = |H|² / (|H|² + λ |R|²)``; GCV is
@@ -153,7 +167,8 @@ def _golden_minimum(func, a, b, iterations=30):
     return (a + b) / 2
 
 
-def discrepancy_search(solve, residual, target, lam0, *, rounds=6, factor_range=(1 / 64, 64)):
+def discrepancy_search(solve, residual, target, lam0, *, rounds=6,
+                       factor_range=DISCREPANCY_FACTOR_RANGE):
     """λ whose solution's residual matches the noise (Morozov's discrepancy principle).
 
     Parameters

@@ -3,12 +3,14 @@ the one iteration loop (callback, tolerance, NaN guard)."""
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._backend import array_module
 from ..operators import as_array, prepare
+from ..params import search_limit
 
 
 @dataclass
@@ -96,6 +98,28 @@ def run_solver(method, core, image, psf, *, channel_axis, return_info):
         time=time.perf_counter() - start,
     )
     return estimate, info
+
+
+class AutomaticChoiceWarning(UserWarning):
+    """An automatic parameter choice ended at the edge of its search range."""
+
+
+def flag_search_limit(parameters, method, name, value, low, high, *, advice):
+    """Record and warn when an automatic `value` of `name` is at a search limit.
+
+    The best value may then lie beyond the range, and the result may be
+    worse than the input: ``parameters["limit"]`` says so in the summary and
+    the tables, and an :class:`AutomaticChoiceWarning` says it once.
+    """
+    which = search_limit(value, low, high)
+    if which is None:
+        return
+    parameters["limit"] = f"{name} at {which} search limit"
+    warnings.warn(
+        f"{method}: the automatic {name}={value:.4g} is at the {which} end of its search "
+        f"range ({low:.4g}..{high:.4g}); the best value may lie beyond it and the result "
+        f"may be poor: {advice}",
+        AutomaticChoiceWarning, stacklevel=4)
 
 
 def check_iterations(iterations, *, allow_auto=True):

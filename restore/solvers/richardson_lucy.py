@@ -34,6 +34,14 @@ MAX_EXTRAPOLATION = 0.8
 STEP_SAMPLE = 2**18
 #: Cap on iterations when the count is chosen automatically.
 AUTO_MAX_ITERATIONS = 500
+#: Largest RL-TV weight: beyond it 1 − λ·div(∇x/|∇x|) reaches 0 (the curvature
+#: of pixel noise is a few units) and the division erases the image.
+MAX_TV_WEIGHT = 0.1
+#: Data whose minimum is below both −SIGNED_FRACTION × maximum and
+#: −NOISE_MULTIPLE × the noise level are signed, not intensities with read
+#: noise around zero (dim background-subtracted stacks pass; zero-mean images do not).
+SIGNED_FRACTION = 0.5
+NOISE_MULTIPLE = 8.0
 
 
 def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv=0.0,
@@ -45,8 +53,13 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     ----------
     image : (M[, N[, P]]) array_like
         Observed image f (non-negative counts or intensities), NumPy or CuPy;
-        the result has the same type. Negative values (read noise around a
-        zero background) are treated as 0.
+        the result has the same type. Negative values, as dark or background
+        subtraction leaves them around a zero background, are modelled: a
+        constant c = −min(f) is added to the data and to the background (the
+        model is f + c ≈ Hx + b + c), so no pixel is pinned at 0 and the
+        estimate is still x. Data whose negative part is not noise (min(f)
+        below both −max(f)/2 and −8σ̂: signed data, not intensities) are
+        refused.
     psf : array_like or str
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
     iterations : int or "auto", optional
@@ -61,9 +74,12 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         two steps; typically 2–4× fewer iterations for the same result.
     tv : float, optional
         Total-variation weight λ of RL-TV (Dey et al. 2006); 0 is plain RL.
-        Typical values 0.001–0.01. Scale-free.
+        Typical values 0.001–0.01, at most 0.1 (above it the denominator
+        1 − λ·div(∇x/|∇x|) reaches 0 and erases the image). Scale-free.
     background : float, optional
-        Constant background b in the model f ≈ Hx + b (same units as f).
+        Constant background b in the model f ≈ Hx + b (same units as f),
+        below the image's maximum. The estimate x is the scene without it:
+        subtract nothing afterwards, add b back to compare with f.
     init : "observation", float or array_like, optional
         First estimate: the observation itself, a constant, or an array of
         the image's shape.
@@ -99,6 +115,12 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     if tol is not None:
         tol = check_positive("tol", tol)
     tv = check_positive("tv", tv, allow_zero=True)
+    if tv > MAX_TV_WEIGHT:
+        raise ValueError(
+            f"tv={tv:g} is above {MAX_TV_WEIGHT:g}: at such weights the RL-TV denominator "
+            "1 - tv*div(grad x/|grad x|) reaches 0 and the image is erased; typical "
+            "weights are 0.001-0.01"
+        )
     accelerate = check_flag("accelerate", accelerate)
     background = check_positive("background", background, allow_zero=True)
     if not (isinstance(init, str) and init == "observation"):
@@ -107,14 +129,30 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="unknown")
-        if not float(f.max()) > 0:
+        low, peak = float(f.min()), float(f.max())
+        if not peak > 0:
             raise ValueError(
                 "image has no positive values; Richardson-Lucy restores non-negative "
                 "intensities: remove the offset that made them negative, or use wiener or tv"
             )
+        if low < -SIGNED_FRACTION * peak and low < -NOISE_MULTIPLE * params.noise_sigma(f):
+            raise ValueError(
+                f"image has values down to {low:.4g} against a maximum of {peak:.4g}: "
+                "signed data, not intensities, which Richardson-Lucy cannot restore; "
+                "use wiener, tikhonov or tv (with nonnegative=False) for signed data"
+            )
+        if background >= peak:
+            raise ValueError(
+                f"background={background:g} is at or above the image's maximum "
+                f"({peak:.4g}): nothing would be left to restore; give the level of "
+                "the image's dark regions"
+            )
         # the noise level first, while only f is held: its scratch adds to no peak
         sigma = params.noise_sigma(f) if iterations == "auto" else None
-        domain = WorkDomain(h, xp.maximum(f, 0), mode)
+        # negatives around a zero background: f + c = Hx + b + c, with c a little
+        # above −min(f) so that no pixel of the first estimate f + c is 0 (and pinned)
+        offset = -low + 0.01 * (peak - low) if low < 0 else 0.0
+        domain = WorkDomain(h, f + offset if offset else f, mode)
         op, data, mask = domain.op, domain.data, domain.mask
         first = _initial_estimate(init, domain, xp)
         # Hᵀ1 is 1 on a periodic grid with a normalised PSF; with an unknown
@@ -131,6 +169,9 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         tiny = 1e-6 * peak if peak > 0 else float(xp.finfo(f.dtype).tiny)
         parameters = {"accelerate": accelerate, "tv": tv, "background": background,
                       "boundary": mode}
+        if offset:
+            parameters["offset"] = offset
+        model_background = background + offset
         if iterations == "auto":
             parameters["sigma"] = sigma
             limit = AUTO_MAX_ITERATIONS
@@ -145,8 +186,8 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
 
         def rl_update(estimate):
             blurred = op.apply(estimate)
-            if background:
-                blurred += background
+            if model_background:
+                blurred += model_background
             if iterations == "auto":  # misfit of the estimate entering this step
                 state["misfit"] = _mean_square_difference(observed, domain.crop(blurred))
             in_blocks(_ratio_in_place, blurred, data, tiny, mask)

@@ -9,7 +9,7 @@ from ._fourier import (
     filter_transfer,
     fourier_problem,
 )
-from ._framework import check_positive, run_solver
+from ._framework import check_positive, flag_search_limit, run_solver
 
 REGULARIZERS = ("identity", "gradient", "laplacian")
 
@@ -94,6 +94,9 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
             chosen = lam
         transfer = filter_transfer(otf, chosen * reg_power, xp)
         parameters = {"lam": chosen, "regularizer": regularizer, "boundary": mode}
+        if lam == "gcv":
+            flag_search_limit(parameters, "tikhonov", "lam", chosen, *params.GCV_LAMBDA_RANGE,
+                              advice="check that the PSF matches the blur, or give lam")
         return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
 
     return run_solver("tikhonov", core, image, psf, channel_axis=channel_axis,

@@ -15,6 +15,7 @@ from .._backend import irfftn, rfftn
 from ..operators import WorkDomain, check_boundary, resolve_boundary
 from ._fourier import ITERATIVE_BOUNDARIES, difference_power
 from ._framework import (
+    flag_search_limit,
     Iteration,
     check_flag,
     check_iterations,
@@ -125,6 +126,11 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
         x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
         parameters = {"lam": chosen, "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": nonnegative, "boundary": mode}
+        if lam == "auto":
+            flag_search_limit(parameters, "tv", "lam", morozov,
+                              *params.DISCREPANCY_FACTOR_RANGE,
+                              advice="check that the PSF and the noise level match the "
+                                     "data, or give lam")
         return domain.crop(x), parameters, k, reason
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,

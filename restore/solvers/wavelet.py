@@ -20,6 +20,7 @@ from .._backend import is_gpu_array, to_gpu, to_host
 from ..operators import WorkDomain, check_boundary, resolve_boundary
 from ._fourier import ITERATIVE_BOUNDARIES
 from ._framework import (
+    flag_search_limit,
     Iteration,
     check_iterations,
     check_positive,
@@ -35,9 +36,11 @@ SEARCH_ITERATIONS = 40
 DISCREPANCY_CORRECTION = 0.5
 #: Grid shifts averaged in each thresholding step (cycle spinning).
 SHIFTS = 4
+#: Decomposition levels of levels="auto" (fewer where the image is too small).
+DEFAULT_LEVELS = 3
 
 
-def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations="auto",
+def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterations="auto",
             tol=1e-3, boundary="auto", channel_axis=None, callback=None,
             return_info=False):
     """Restore an image by wavelet-sparse (ℓ1) regularisation, solved by FISTA.
@@ -56,8 +59,10 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
         (:data:`DISCREPANCY_CORRECTION`).
     wavelet_name : str, optional
         An orthogonal PyWavelets wavelet ("haar", "db2"…"db8", "sym4"…).
-    levels : int, optional
-        Decomposition levels.
+    levels : int or "auto", optional
+        Decomposition levels, at most what the image's size allows with the
+        wavelet's filter (PyWavelets' ``dwt_max_level``); "auto" (default)
+        is 3, or fewer where the image is too small.
     iterations : int or "auto", optional
         FISTA iterations; "auto" runs until the relative change is below
         `tol` (at most 200).
@@ -100,8 +105,10 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
             f"wavelet_name={wavelet_name!r} is not an orthogonal PyWavelets wavelet; "
             "use e.g. 'haar', 'db4' or 'sym4'"
         )
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
-        raise ValueError(f"levels must be a positive integer, got {levels!r}")
+    if not (isinstance(levels, str) and levels == "auto") and (
+            isinstance(levels, bool) or not isinstance(levels, (int, np.integer))
+            or levels < 1):
+        raise ValueError(f'levels must be a positive integer or "auto", got {levels!r}')
 
     on_gpu = is_gpu_array(image)
     if on_gpu:
@@ -115,11 +122,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
-        # Transform only along axes longer than one pixel (a 1×N image is a signal);
-        # small or thin inputs cannot carry many levels of a long filter.
-        axes = tuple(a for a, n in enumerate(f.shape) if n > 1) or (0,)
-        deepest = pywt.dwtn_max_level([f.shape[a] for a in axes], family)
-        usable = max(1, min(levels, deepest))
+        axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
         solver = _WaveletFISTA(domain, family, usable, xp, axes)
@@ -142,6 +145,11 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
         x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
         parameters = {"lam": chosen, "sigma": sigma, "wavelet": wavelet_name,
                       "levels": usable, "boundary": mode}
+        if lam == "auto":
+            flag_search_limit(parameters, "wavelet", "lam", morozov,
+                              *params.DISCREPANCY_FACTOR_RANGE,
+                              advice="check that the PSF and the noise level match the "
+                                     "data, or give lam")
         return domain.crop(x), parameters, k, reason
 
     result = run_solver("wavelet", core, image, psf, channel_axis=channel_axis,
@@ -151,6 +159,29 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels=3, iterations=
     if return_info:
         return to_gpu(result[0]), result[1]
     return to_gpu(result)
+
+
+def _transform_plan(shape, family, wavelet_name, levels):
+    """The axes to transform and the number of levels, for an image of `shape`.
+
+    Only axes long enough for one level of the filter are transformed (a
+    1×N image is a signal; a thin stack is transformed in-plane).
+    """
+    depth = {a: pywt.dwt_max_level(n, family.dec_len) for a, n in enumerate(shape)}
+    axes = tuple(a for a, d in depth.items() if d >= 1)
+    if not axes:
+        raise ValueError(
+            f"an image of shape {tuple(shape)} is too small for the wavelet "
+            f"{wavelet_name!r} (filter length {family.dec_len}); use a shorter one "
+            "such as 'haar', or another solver")
+    deepest = min(depth[a] for a in axes)
+    if levels == "auto":
+        return axes, min(DEFAULT_LEVELS, deepest)
+    if levels > deepest:
+        raise ValueError(
+            f"levels={levels} is more than an image of shape {tuple(shape)} allows with "
+            f"{wavelet_name!r} (at most {deepest}); give fewer levels or 'auto'")
+    return axes, int(levels)
 
 
 class _WaveletFISTA:
@@ -176,6 +207,15 @@ class _WaveletFISTA:
         return total / len(self.shifts)
 
     def _threshold(self, x, threshold):
+        # A periodic work grid is the image itself, whose sides need not be
+        # multiples of 2^levels as "periodization" needs: wrap it up to one.
+        period = 2**self.levels
+        pad = [(0, -n % period if a in self.axes else 0) for a, n in enumerate(x.shape)]
+        padded = np.pad(x, pad, mode="wrap") if any(p for _, p in pad) else x
+        out = self._threshold_grid(padded, threshold)
+        return out[tuple(slice(0, n) for n in x.shape)] if padded is not x else out
+
+    def _threshold_grid(self, x, threshold):
         coeffs = pywt.wavedecn(x, self.family, mode="periodization", level=self.levels,
                                axes=self.axes)
         array, slices = pywt.coeffs_to_array(coeffs, axes=self.axes)

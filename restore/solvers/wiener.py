@@ -1,11 +1,12 @@
 """The Wiener filter: the linear minimum-mean-square-error deconvolution."""
 
 import math
+import warnings
 
 from .. import params
 from ..operators import Blur, check_boundary, resolve_boundary
 from ._fourier import FOURIER_BOUNDARIES, apply_filter, filter_transfer, fourier_problem
-from ._framework import check_positive, run_solver
+from ._framework import check_positive, flag_search_limit, run_solver
 
 
 def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=None,
@@ -19,8 +20,9 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
     psf : array_like or str
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
     snr : float or "auto", optional
-        Signal-to-noise ratio in dB, ``10·log10(var(signal) / σ²)``; the
-        filter then uses the constant ``NSR = 10^(−snr/10)``. "auto" uses a
+        Signal-to-noise ratio in dB, ``10·log10(var(signal) / σ²)``, between
+        −30 and 150 (a warning below 0); the filter then uses the constant
+        ``NSR = 10^(−snr/10)``. "auto" uses a
         frequency-dependent ``NSR(k) = c·|k|^(−β)``: the shape β of the
         signal's power spectrum ``S(k) ∝ |k|^β`` is fitted to the data's
         spectrum above the estimated noise floor, and the level c is chosen
@@ -67,6 +69,9 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
             raise ValueError(f'snr must be a number in dB or "auto", got {snr!r}') from None
         if not math.isfinite(snr):
             raise ValueError(f"snr must be a finite number of dB, got {snr!r}")
+    if nsr is not None or snr != "auto":
+        _check_meaningful_snr(snr if nsr is None else -10.0 * math.log10(nsr),
+                              "nsr" if nsr is not None else "snr")
 
     check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
 
@@ -91,6 +96,29 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
                       return_info=return_info)
 
 
+#: SNRs (dB) data can carry: above the top, float32 rounding rather than noise
+#: limits any image and the filter is the plain inverse; below the bottom the
+#: filter returns a flat image.
+SNR_RANGE = (-30.0, 150.0)
+
+
+def _check_meaningful_snr(snr_db, name):
+    low, high = SNR_RANGE
+    given = f"snr={snr_db:g} dB" if name == "snr" else f"nsr (an SNR of {snr_db:.4g} dB)"
+    if snr_db > high:
+        raise ValueError(
+            f"{given} is beyond what data can carry (at most {high:g} dB: float32 "
+            "rounding alone is noisier); give the image's real SNR, or snr='auto'")
+    if snr_db < low:
+        raise ValueError(
+            f"{given} is below {low:g} dB: the filter would return one flat value; "
+            "give the image's real SNR, or snr='auto'")
+    if snr_db < 0:
+        warnings.warn(
+            f"wiener: {given} says the noise is stronger than the signal: the result "
+            "will be heavily smoothed, nearly flat", UserWarning, stacklevel=3)
+
+
 def _automatic_nsr(f, h, work_shape, xp):
     """NSR(k) = c·|k|^(−β): spectrum shape fitted to `f`, level by GCV."""
     block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
@@ -110,4 +138,6 @@ def _automatic_nsr(f, h, work_shape, xp):
                                       otf_power=otf_power)
     ratio = model.reciprocal(work_shape, xp, f.dtype, scale=level / scale)
     parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level}
+    flag_search_limit(parameters, "wiener", "level", level, *params.GCV_LAMBDA_RANGE,
+                      advice="check that the PSF matches the blur, or give snr")
     return ratio, parameters
