@@ -64,7 +64,10 @@ _PSF_HELP = (
     "Point-spread function: gauss:SIGMA[,SIGMA...], box:SIZE, disk:RADIUS, "
     "motion:LENGTH,ANGLE, airy:WAVELENGTH,NA,PIXEL, "
     "widefield:NA,WAVELENGTH,N,PIXEL,ZSTEP, or a PSF file (.tif/.png/.npy). "
-    "Lengths in pixels unless the model says otherwise."
+    "Lengths in pixels unless the model says otherwise; values may be named, e.g. "
+    "airy:wavelength=0.52,na=1.4,pixel=0.065. A PSF file is read as a measured PSF: "
+    "negative values set to 0 (with a warning), the border median subtracted as "
+    "background, the light centroid moved to the centre, normalised to sum 1."
 )
 
 
@@ -263,8 +266,12 @@ class RestoreGroup(click.Group):
 
     def _run(self, args, prog_name, complete_var, extra):
         try:
-            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                                  standalone_mode=False, **extra)
+            with warnings.catch_warnings():
+                # a warning from outside the solve (a PSF spec, say) is one line too
+                warnings.showwarning = _show_warning
+                result = super().main(args=args, prog_name=prog_name,
+                                      complete_var=complete_var, standalone_mode=False,
+                                      **extra)
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help())
             return 0
@@ -299,6 +306,10 @@ def _describe(error):
     else:
         text = str(error) or type(error).__name__
     return " ".join(text.split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
 
 
 def _error(message):

@@ -28,6 +28,7 @@ usually micrometres.
 import math
 import numbers
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +125,10 @@ def _odd_shape(name, size, ndim):
 
 
 def _checked_array(psf, name="psf"):
-    """`psf` as a float64 array that is finite, non-negative and sums to > 0."""
+    """`psf` as a float64 array that is finite, non-negative and sums to > 0.
+
+    Negative values are set to 0 with a warning (see :func:`_clip_negatives`).
+    """
     if not isinstance(psf, np.ndarray) and hasattr(psf, "__cuda_array_interface__"):
         psf = psf.get()  # a CuPy array: one copy to the host
     if np.iscomplexobj(psf):
@@ -137,14 +141,39 @@ def _checked_array(psf, name="psf"):
         raise ValueError(f"{name} must be a non-empty array; got shape {psf.shape}")
     if not np.all(np.isfinite(psf)):
         raise ValueError(f"{name} contains NaN or infinite values")
-    if psf.min() < 0:
-        raise ValueError(
-            f"{name} has negative values (minimum {psf.min():g}); a PSF is an "
-            "intensity: clip it at 0 or subtract less background"
-        )
+    psf = _clip_negatives(psf, name)
     if not psf.sum() > 0:
         raise ValueError(f"{name} is all zero; a PSF needs a positive sum")
     return psf
+
+
+#: A PSF whose negative values hold more than this fraction of its positive
+#: light is not an intensity with noise around a zero background.
+_NEGATIVE_LIMIT = 0.5
+
+
+def _clip_negatives(psf, name):
+    """`psf` with negative values set to 0, warning how much was removed.
+
+    A measured PSF often dips below 0 where noise sits around a subtracted
+    background; the array and the file get this same treatment. A PSF whose
+    negative part is a large share of its light is refused.
+    """
+    low = float(psf.min())
+    if low >= 0:
+        return psf
+    negative = -float(psf[psf < 0].sum())
+    positive = float(psf[psf > 0].sum())
+    if not negative < _NEGATIVE_LIMIT * positive:
+        raise ValueError(
+            f"{name} has negative values holding {negative / max(positive, 1e-300):.0%} "
+            "as much light as its positive ones; a PSF is an intensity: subtract less "
+            "background"
+        )
+    warnings.warn(
+        f"{name} has negative values (minimum {low:.3g}, {negative / positive:.2%} of its "
+        "light); they were set to 0", UserWarning, stacklevel=3)
+    return np.maximum(psf, 0.0)
 
 
 # ------------------------------------------------------------ array helpers
@@ -672,7 +701,8 @@ def load(path, *, background="auto", size=None):
     background : "auto", float or None, optional
         Subtracted before anything else: "auto" (default) uses the median of
         the border pixels, a number is used as given, None subtracts nothing.
-        Negative values left afterwards are set to 0.
+        Negative values left afterwards are set to 0. Negative values in the
+        file itself are set to 0 first, with a warning, as for an array PSF.
     size : int or sequence of int, optional
         Odd size of the result per axis. Default: the largest odd size that
         fits the file's array (its size, or one less where it is even).
@@ -731,6 +761,7 @@ def load(path, *, background="auto", size=None):
         raise ValueError(f"psf file '{path}' holds an empty array (shape {data.shape})")
     if not np.all(np.isfinite(data)):
         raise ValueError(f"psf file '{path}' contains NaN or infinite values")
+    data = _clip_negatives(data, f"psf file '{path}'")
 
     if background is None:
         level = 0.0
@@ -835,6 +866,28 @@ _SPEC_MODELS = {
                   lambda v, ndim: widefield(*v)),
 }
 _SPEC_ALIASES = {"gaussian": "gauss", "defocus": "disk"}
+
+
+#: Emission wavelengths of light microscopy, in µm (the unit the pixel sizes
+#: of the airy and widefield specs are usually given in).
+_LIGHT_MICRONS = (0.2, 1.1)
+
+
+def _check_optics(spec, name, values):
+    """Warn when a spec's optics look out of order (NA in the wavelength's place)."""
+    wavelength, na = values["wavelength"], values["na"]
+    low, high = _LIGHT_MICRONS
+    if low <= wavelength <= high:
+        return
+    order = "WAVELENGTH,NA,PIXEL" if name == "airy" else "NA,WAVELENGTH,N,PIXEL,ZSTEP"
+    swapped = " and looks like an NA" if 0.1 <= wavelength <= 1.7 and low <= na <= high else ""
+    example = ("airy:wavelength=0.52,na=1.4,pixel=0.065" if name == "airy" else
+               "widefield:na=1.4,wavelength=0.52,n=1.518,pixel=0.1,zstep=0.25")
+    warnings.warn(
+        f"psf spec {spec!r}: wavelength {wavelength:g} is outside {low:g}-{high:g} µm "
+        f"(light microscopy){swapped}; {name} takes {order} in that order; name the "
+        f"values to be explicit, e.g. {example} (ignore this if your unit is not µm)",
+        UserWarning, stacklevel=3)
 
 
 def _not_understood(spec, reason=""):
@@ -966,6 +1019,8 @@ def from_spec(spec, *, ndim=2):
             f"asked; use a {ndim}-D model such as 'gauss:2' or a PSF file"
         )
     values = _parse_arguments(spec, name, arguments)
+    if name in ("airy", "widefield"):
+        _check_optics(spec, name, dict(zip(_SPEC_MODELS[name][0], values)))
     try:
         return build(values, ndim)
     except ValueError as error:

@@ -1,7 +1,9 @@
-"""The README's Python example runs as written."""
+"""The README's examples run as written: its Python blocks and every shell line."""
 
 import re
 from pathlib import Path
+
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -37,3 +39,43 @@ def test_readme_report_is_what_the_documented_command_produces(tmp_path, monkeyp
 
     assert without_time(shown) == without_time(fresh)
     assert (README.parent / "docs" / "report" / "montage.png").stat().st_size > 10_000
+
+
+def _shell_lines():
+    """Every command line of the README's ```bash blocks (set-up commands aside)."""
+    lines = []
+    for block in re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.S):
+        for line in block.splitlines():
+            command = line.split("  #")[0].strip()
+            if command and not command.startswith(("pip ", "python -m pytest")):
+                lines.append(command)
+    return lines
+
+
+def test_readme_has_shell_examples():
+    commands = [line.split()[1] for line in _shell_lines() if line.startswith("restore ")]
+    assert {"wiener", "rl", "tv", "simulate", "psf", "compare"} <= set(commands)
+
+
+@pytest.mark.parametrize("line", _shell_lines())
+def test_readme_shell_line_runs_as_written_from_the_repository_root(tmp_path, line):
+    """In a fresh copy of the files a clone has, each line succeeds and writes what
+    it names, touching no file that was there."""
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+
+    for folder in ("data", "docs"):
+        shutil.copytree(README.parent / folder, tmp_path / folder)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    words = shlex.split(line)
+    assert words[0] == "restore", line
+    result = subprocess.run([sys.executable, "-m", "restore", *words[1:]], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert all(after.get(p) == t for p, t in before.items()), "an existing file changed"
+    if "--help" not in words:
+        assert set(after) - set(before), f"{line} wrote nothing"
