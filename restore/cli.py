@@ -564,10 +564,12 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
               help="Biggs-Andrews acceleration (typically 2-4x fewer iterations).")
 @click.option("--tv", type=NumberOrWord((), minimum=0, exclusive=False), default=0.0,
               show_default=True, help="Total-variation weight of RL-TV (0: plain RL; "
-                                      "typical 0.001-0.01).")
+                                      "typical 0.001-0.01, at most 0.1).")
 @click.option("--background", type=NumberOrWord((), minimum=0, exclusive=False),
               default=0.0, show_default=True,
-              help="Constant background in the image's units.")
+              help="Constant background in the image's units (below its maximum); the "
+                   "result is the scene without it. Negative pixels (after dark or "
+                   "background subtraction) are modelled, not clipped.")
 @_boundary_option(_BOUNDARIES["richardson_lucy"])
 @_solver_run_options
 def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, iterations, tol,

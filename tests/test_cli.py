@@ -528,3 +528,95 @@ def test_outputs_get_ordinary_file_permissions(runner, blurred_png):
     assert result.exit_code == 0, result.output
     mode = (blurred_png.parent / "blurred.wiener.png").stat().st_mode & 0o777
     assert mode == 0o644
+
+
+# ------------------------------------------------------ paths a new user takes
+
+
+def test_output_may_name_a_folder(runner, blurred_png, tmp_path):
+    folder = tmp_path / "results"
+    folder.mkdir()
+    result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--snr", "30",
+                                 "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert _files(folder) == ["blurred.wiener.png"]
+
+
+def test_a_psf_larger_than_the_image_is_reported_before_an_existing_output(runner, tmp_path):
+    np.save(tmp_path / "small.npy", np.ones((8, 8), np.float32))
+    (tmp_path / "out.npy").write_bytes(b"")
+    result = runner.invoke(cli, ["wiener", str(tmp_path / "small.npy"), "--psf", "gauss:3",
+                                 "-o", str(tmp_path / "out.npy")])
+    _assert_error(result, "larger than the image")
+
+
+def test_16_bit_to_jpeg_advice_gives_a_picture_when_followed(runner, tmp_path):
+    """The refusal names --dtype uint8 --rescale input; following it writes a grey
+    picture with the input's brightness, not a white one (clipped 16-bit values)."""
+    scene = np.rint(restore.blur(_clean(), restore.psf.from_spec(PSF)) * 200).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "grey16.tif", scene)
+    args = ["wiener", str(tmp_path / "grey16.tif"), "--psf", PSF, "--snr", "30",
+            "-o", str(tmp_path / "g16.jpg")]
+    refused = runner.invoke(cli, args)
+    _assert_error(refused, "--dtype uint8 --rescale input")
+    result = runner.invoke(cli, args + ["--dtype", "uint8", "--rescale", "input"])
+    assert result.exit_code == 0, result.output
+    picture = iio.imread(tmp_path / "g16.jpg").astype(float)
+    expected = scene / 65535 * 255
+    assert abs(picture.mean() - expected.mean()) < 3  # 99.6 of 255, not 253
+
+
+def test_clipped_values_are_counted_in_a_warning(runner, tmp_path):
+    tifffile.imwrite(tmp_path / "bright.tif", np.full((48, 48), 250, np.uint8))
+    bright = np.full((48, 48), 250, np.uint8)
+    bright[20:28, 20:28] = 255
+    tifffile.imwrite(tmp_path / "bright.tif", bright)
+    result = runner.invoke(cli, ["rl", str(tmp_path / "bright.tif"), "--psf", PSF,
+                                 "--iterations", "30", "-o", str(tmp_path / "out.tif")])
+    assert result.exit_code == 0, result.output
+    assert "values (" in result.stderr and "were clipped" in result.stderr
+
+
+def test_a_psf_file_with_negative_values_is_treated_like_the_same_array(tmp_path):
+    """The CLI reads it with restore.psf.load, the API takes the array: both set
+    the negatives to 0 and say so."""
+    psf = restore.psf.gaussian(1.5, size=9)
+    psf[0, :3] = -0.002
+    np.save(tmp_path / "psf.npy", psf)
+    with pytest.warns(UserWarning, match="negative values .* set to 0") as from_file:
+        restore.psf.load(tmp_path / "psf.npy", background=None)
+    with pytest.warns(UserWarning, match="negative values .* set to 0") as from_array:
+        restore.psf.as_psf(psf, ndim=2)
+    assert len(from_file) == len(from_array) == 1
+
+
+def test_an_airy_spec_in_widefield_order_warns_with_the_named_form(runner, blurred_png,
+                                                                   tmp_path):
+    result = runner.invoke(cli, ["psf", "airy:1.4,0.52,0.065", "-o", str(tmp_path / "p.tif")])
+    assert result.exit_code == 0, result.output
+    warning = [line for line in result.stderr.splitlines() if "looks like an NA" in line]
+    assert warning and warning[0].startswith("Warning: ")
+    assert "airy:wavelength=0.52,na=1.4,pixel=0.065" in warning[0]
+    assert "airy:wavelength=0.52,na=1.4,pixel=0.065" in " ".join(
+        runner.invoke(cli, ["wiener", "--help"]).output.split())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["rl", "--background", "1e6", "--iterations", "3"], "at or above the image's maximum"),
+    (["rl", "--tv", "10", "--iterations", "3"], "erased"),
+    (["wiener", "--snr", "-100"], "one flat value"),
+    (["wiener", "--snr", "1e6"], "beyond what data can carry"),
+    (["wavelet", "--levels", "50", "--iterations", "3"], "more than an image of shape"),
+])
+def test_values_the_data_cannot_mean_are_refused(runner, blurred_png, tmp_path, args,
+                                                 message):
+    out = tmp_path / "out.png"
+    result = runner.invoke(cli, [args[0], str(blurred_png), "--psf", PSF, *args[1:],
+                                 "-o", str(out)])
+    _assert_error(result, message)
+    assert not out.exists()
+
+
+def test_rl_help_says_the_background_is_removed(runner):
+    text = " ".join(runner.invoke(cli, ["rl", "--help"]).output.split())
+    assert "the result is the scene without it" in text

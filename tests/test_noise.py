@@ -11,6 +11,7 @@ import skimage.data
 import skimage.restoration
 
 import restore.noise as noise
+import restore.params as params
 from restore._backend import cupy_available
 
 
@@ -478,3 +479,21 @@ def test_photon_noise_accepts_the_round_off_of_a_blurred_dark_image():
         assert np.isfinite(simulate(blurred)).all()
     with pytest.raises(ValueError, match="image has negative values"):
         noise.poisson(blurred - 0.01, peak=100)
+
+
+@pytest.mark.parametrize("kind", ["flat", "sparse steps", "blocky quantised"])
+def test_estimate_on_flat_and_quantised_images_raises_no_numpy_warning(kind):
+    """Such images fit a ≈ b ≈ 0; an absolute floor made energy / predicted overflow."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    image = np.full((128, 128), 100.0)
+    if kind == "sparse steps":
+        image[::7, ::5] += 1
+    elif kind == "blocky quantised":
+        image = np.kron(rng.integers(0, 3, (32, 32)), np.ones((4, 4))) * 50.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimate = noise.estimate_poisson_gaussian(image)
+        sigma = params.noise_sigma(image.astype(np.float32))
+    assert estimate.a >= 0 and np.isfinite(estimate.b) and np.isfinite(sigma)

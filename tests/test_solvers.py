@@ -352,3 +352,119 @@ def test_wavelet_on_a_one_pixel_high_image_warns_of_nothing():
         warnings.simplefilter("error")
         x = restore.wavelet(f, np.ones((1, 5)) / 5, lam=0.3, iterations=10)
     assert x.shape == f.shape
+
+
+# ------------------------------------------------ values the data cannot mean
+
+
+def test_richardson_lucy_refuses_a_background_at_the_maximum(camera_case):
+    _, f, psf = camera_case
+    with pytest.raises(ValueError, match=r"background=1e\+06 is at or above the image's "
+                                         r"maximum"):
+        restore.richardson_lucy(f, psf, background=1e6, iterations=2)
+
+
+def test_richardson_lucy_tv_weight_that_erases_the_image_is_refused(camera_case):
+    _, f, psf = camera_case
+    with pytest.raises(ValueError, match=r"tv=10 is above 0\.1.*erased"):
+        restore.richardson_lucy(f, psf, tv=10, iterations=2)
+
+
+def test_richardson_lucy_refuses_clearly_signed_data(camera_case):
+    _, f, psf = camera_case
+    with pytest.raises(ValueError, match="signed data, not intensities.*use wiener"):
+        restore.richardson_lucy(f - f.mean(), psf, iterations=2)
+
+
+def _dim_beads(seed=1):
+    """Sparse 3-D beads, Poisson counts on a background of 10 with read noise,
+    background-subtracted: about half the background voxels are negative."""
+    rng = np.random.default_rng(seed)
+    g = np.zeros((20, 48, 48))
+    g[tuple(rng.integers((4, 5, 5), (16, 43, 43), size=(25, 3)).T)] = 1.0
+    g = restore.blur(g, restore.psf.gaussian(0.7, ndim=3))
+    g *= 100 / g.max()
+    psf = restore.psf.from_spec("gauss:1.5,1.2,1.2", ndim=3)
+    f = rng.poisson(restore.blur(g, psf) + 10) + rng.normal(0, 2, g.shape) - 10
+    return g, f.astype(np.float32), psf
+
+
+def test_richardson_lucy_models_negatives_instead_of_pinning_them_at_zero():
+    g, f, psf = _dim_beads()
+    assert (f < 0).mean() > 0.3
+    x, info = restore.richardson_lucy(f, psf, iterations=20, return_info=True)
+    assert info.parameters["offset"] > -f.min()
+    assert (x == 0).mean() < 0.01  # clipping the start at 0 pinned 50 % of voxels there
+    gain = psnr(g, x, data_range=g.max()) - psnr(g, f, data_range=g.max())
+    assert gain > 5  # measured 6.7 dB; 1.6 dB with the clipped start
+
+
+@pytest.mark.parametrize("snr, message", [(1e6, "beyond what data can carry"),
+                                          (-100, "would return one flat value")])
+def test_wiener_refuses_an_snr_the_data_cannot_carry(camera_case, snr, message):
+    _, f, psf = camera_case
+    with pytest.raises(ValueError, match=message):
+        restore.wiener(f, psf, snr=snr)
+
+
+def test_wiener_warns_of_an_snr_below_zero(camera_case):
+    _, f, psf = camera_case
+    with pytest.warns(UserWarning, match="noise is stronger than the signal"):
+        restore.wiener(f, psf, snr=-5)
+
+
+@pytest.mark.parametrize("name, key", [("wiener", "level"), ("tikhonov", "lam")])
+def test_automatic_choice_at_a_search_limit_is_flagged(name, key):
+    """An unblurred noisy photo 'restored' with gauss:2: GCV runs to its floor."""
+    from skimage import data
+
+    photo = data.camera()[::2, ::2].astype(np.float32)
+    with pytest.warns(restore.solvers.AutomaticChoiceWarning, match=f"automatic {key}=.*"
+                                                                     "lower end"):
+        _, info = restore.SOLVERS[name](photo, "gauss:2", return_info=True)
+    assert info.parameters["limit"] == f"{key} at lower search limit"
+    assert "limit=" in info.summary()
+
+
+def test_automatic_choice_inside_its_range_is_not_flagged(camera_case, recwarn):
+    _, f, psf = camera_case
+    _, info = restore.tikhonov(f, psf, return_info=True)
+    assert "limit" not in info.parameters
+    assert not [w for w in recwarn
+                if issubclass(w.category, restore.solvers.AutomaticChoiceWarning)]
+
+
+def test_wavelet_levels_beyond_the_size_are_refused():
+    with pytest.raises(ValueError, match=r"levels=50 is more than an image of shape "
+                                         r"\(64, 64\) allows with 'db4' \(at most 3\)"):
+        restore.wavelet(np.ones((64, 64)), "gauss:1", levels=50)
+
+
+# --------------------------------------- every solver, boundary and odd size
+
+
+def _boundaries(name):
+    return restore.solvers.BOUNDARIES[name]
+
+
+@pytest.mark.parametrize("name", SOLVER_NAMES)
+@pytest.mark.parametrize("shape", [(23,), (11, 16), (9, 10, 11)])
+def test_every_boundary_on_odd_and_even_sizes(name, shape):
+    """Each accepted boundary gives a finite image of the input's shape, with no
+    NumPy or PyWavelets warning (odd sizes crashed the periodic wavelet solver)."""
+    import warnings
+
+    rng = np.random.default_rng(len(shape))
+    scene = 1 + rng.random(shape).astype(np.float32)
+    psf = restore.psf.gaussian(1.0, ndim=len(shape), size=3)
+    f = restore.blur(scene, psf) + 0.01 * rng.standard_normal(shape).astype(np.float32)
+    options = dict(FAST.get(name, {}))
+    if "iterations" in options:
+        options["iterations"] = 3
+    for boundary in _boundaries(name):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.simplefilter("ignore", restore.solvers.AutomaticChoiceWarning)
+            x = restore.SOLVERS[name](f, psf, boundary=boundary, **options)
+        assert x.shape == f.shape and x.dtype == np.float32, boundary
+        assert np.all(np.isfinite(x)), boundary

@@ -2,7 +2,7 @@
 
 from ..operators import WORK_BOUNDARIES
 from ._fourier import FOURIER_BOUNDARIES, ITERATIVE_BOUNDARIES
-from ._framework import RestoreInfo
+from ._framework import AutomaticChoiceWarning, RestoreInfo
 from .inverse import inverse
 from .richardson_lucy import richardson_lucy
 from .tikhonov import tikhonov
@@ -30,5 +30,5 @@ BOUNDARIES = {
     "wavelet": ("auto",) + ITERATIVE_BOUNDARIES,
 }
 
-__all__ = ["BOUNDARIES", "RestoreInfo", "SOLVERS", "inverse", "richardson_lucy", "tikhonov", "tv",
+__all__ = ["AutomaticChoiceWarning", "BOUNDARIES", "RestoreInfo", "SOLVERS", "inverse", "richardson_lucy", "tikhonov", "tv",
            "wavelet", "wiener"]

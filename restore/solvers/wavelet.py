@@ -165,16 +165,17 @@ def _transform_plan(shape, family, wavelet_name, levels):
     """The axes to transform and the number of levels, for an image of `shape`.
 
     Only axes long enough for one level of the filter are transformed (a
-    1×N image is a signal; a thin stack is transformed in-plane).
+    1×N image is a signal; a thin stack is transformed in-plane). An image
+    too small for even one level on any axis gets one level on every axis
+    longer than a pixel (periodisation wraps the filter around).
     """
     depth = {a: pywt.dwt_max_level(n, family.dec_len) for a, n in enumerate(shape)}
     axes = tuple(a for a, d in depth.items() if d >= 1)
-    if not axes:
-        raise ValueError(
-            f"an image of shape {tuple(shape)} is too small for the wavelet "
-            f"{wavelet_name!r} (filter length {family.dec_len}); use a shorter one "
-            "such as 'haar', or another solver")
-    deepest = min(depth[a] for a in axes)
+    if axes:
+        deepest = min(depth[a] for a in axes)
+    else:
+        axes = tuple(a for a, n in enumerate(shape) if n > 1) or (0,)
+        deepest = 1
     if levels == "auto":
         return axes, min(DEFAULT_LEVELS, deepest)
     if levels > deepest:
@@ -216,8 +217,11 @@ class _WaveletFISTA:
         return out[tuple(slice(0, n) for n in x.shape)] if padded is not x else out
 
     def _threshold_grid(self, x, threshold):
-        coeffs = pywt.wavedecn(x, self.family, mode="periodization", level=self.levels,
-                               axes=self.axes)
+        with warnings.catch_warnings():
+            # "Level value too high": boundary effects, which periodisation wraps
+            warnings.filterwarnings("ignore", message="Level value", category=UserWarning)
+            coeffs = pywt.wavedecn(x, self.family, mode="periodization", level=self.levels,
+                                   axes=self.axes)
         array, slices = pywt.coeffs_to_array(coeffs, axes=self.axes)
         approx = array[slices[0]].copy()
         shrunk = np.sign(array) * np.maximum(np.abs(array) - threshold, 0)
