@@ -377,6 +377,14 @@ def progress_callback(label, total, *, quiet=False, stream=None):
         yield lambda k, estimate: bar.update(1)
 
 
+def _progress_display(quiet, stream=None):
+    """The status line of :mod:`restore.progress` on a terminal's stderr (after 2 s)."""
+    stream = sys.stderr if stream is None else stream
+    if quiet or not _is_terminal(stream):
+        return contextlib.nullcontext()
+    return restore.progress.show(stream)
+
+
 def _to_device(image, device, *, gpu_capable=True):
     """The image on the chosen device; True when it is on the GPU."""
     if device == "gpu":
@@ -427,13 +435,13 @@ def _report_warnings(caught, quiet):
 
 
 def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype, rescale,
-                  device, quiet, iterations=None, automatic=(), gpu_capable=True):
+                  device, quiet, automatic=(), gpu_capable=True):
     """Read, restore with `solve`, write, and say what was done.
 
     `solve` is a solver with its own options bound (functools.partial);
-    `iterations` is the requested count for the progress bar (None for a
-    closed-form solver, "auto" when unknown); `automatic` names the options
-    left to the solver's automatic choice.
+    `automatic` names the options left to the solver's automatic choice.
+    Progress (solver, λ search, iterations) is the status line of
+    :mod:`restore.progress`.
     """
     image, meta = image_io.read_image(input_path)
     output = _output_path(output, input_path, command)
@@ -443,17 +451,11 @@ def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype,
                                       overwrite=force, rescale=rescale)
     data, on_gpu = _to_device(image, device, gpu_capable=gpu_capable)
 
-    channels = meta.shape[meta.channel_axis] if meta.is_colour else 1
-    total = iterations * channels if isinstance(iterations, int) else None
     with contextlib.ExitStack() as stack:
-        callback = None
-        if iterations is not None:
-            callback = stack.enter_context(progress_callback(command, total, quiet=quiet))
-        options = {"callback": callback} if iterations is not None else {}
+        stack.enter_context(_progress_display(quiet))
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
-        estimate, info = solve(data, psf, channel_axis=meta.channel_axis, return_info=True,
-                               **options)
+        estimate, info = solve(data, psf, channel_axis=meta.channel_axis, return_info=True)
     _report_warnings(caught, quiet)
     _write(output, to_host(estimate), meta, dtype=dtype, force=force, rescale=rescale,
            quiet=quiet)
@@ -586,7 +588,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
                               accelerate=accelerate, tv=tv, background=background,
                               boundary=boundary)
     _restore_file("rl", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
-                  rescale=rescale, device=device, quiet=quiet, iterations=iterations,
+                  rescale=rescale, device=device, quiet=quiet,
                   automatic=_automatic(iterations=iterations))
 
 
@@ -620,7 +622,7 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
                               nonnegative=nonnegative, iterations=iterations, tol=tol,
                               rho=rho, boundary=boundary)
     _restore_file("tv", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
-                  rescale=rescale, device=device, quiet=quiet, iterations=iterations,
+                  rescale=rescale, device=device, quiet=quiet,
                   automatic=_automatic(lam=lam, iterations=iterations))
 
 
@@ -657,7 +659,7 @@ def wavelet_command(input_path, psf_spec, output, force, dtype, rescale, device,
                               levels=levels, iterations=iterations, tol=tol,
                               boundary=boundary)
     _restore_file("wavelet", solve, input_path, psf_spec, output=output, force=force,
-                  dtype=dtype, rescale=rescale, device=device, quiet=quiet, iterations=iterations,
+                  dtype=dtype, rescale=rescale, device=device, quiet=quiet,
                   automatic=_automatic(lam=lam, iterations=iterations), gpu_capable=False)
 
 
@@ -920,9 +922,10 @@ def compare_command(clean_path, psf_spec, noise, methods, seed, tune, sweep_text
     _check_image(image, psf, meta)
     options = dict(methods=methods, seed=seed, boundary=boundary,
                    channel_axis=meta.channel_axis if meta.is_colour else None)
-    comparison = compare(image, psf, noise=noise, tune=None if tune == "auto" else tune,
-                         **options)
-    swept = sweep(image, psf, noise_specs=specs, **options) if specs else None
+    with _progress_display(quiet):
+        comparison = compare(image, psf, noise=noise, tune=None if tune == "auto" else tune,
+                             **options)
+        swept = sweep(image, psf, noise_specs=specs, **options) if specs else None
     comparison.psf_description = psf_spec  # "motion:15,30" says more than "array 9×15"
     if swept is not None:
         swept.psf_description = psf_spec

@@ -36,6 +36,7 @@ from . import metrics, params
 from . import noise as noise_module
 from . import psf as psf_module
 from ._backend import array_module, float_dtype, to_host
+from ._display import html_table
 from .operators import blur as _blur
 from .solvers import SOLVERS
 from .solvers._framework import _fmt
@@ -120,7 +121,7 @@ class ComparisonRow:
         return self.oracle_psnr - self.psnr
 
 
-@dataclass
+@dataclass(repr=False)
 class Comparison:
     """Result of :func:`compare` or :func:`compare_observed`.
 
@@ -214,6 +215,14 @@ class Comparison:
                 "(over-smoothed)."
             )
         lines.append("")
+        header, rows = self._table()
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join(":---" if i < 2 else "---:" for i in range(len(header))) + "|")
+        lines.extend("| " + " | ".join(cells) + " |" for cells in rows)
+        return "\n".join(lines) + "\n"
+
+    def _table(self):
+        """The column names and one list of text cells per solver."""
         header = ["Method", "Parameters"]
         if self.has_truth:
             header += ["PSNR (dB)", "SSIM", "ISNR (dB)"]
@@ -221,8 +230,7 @@ class Comparison:
         oracle = self.tune == "oracle"
         if oracle:
             header += ["Oracle parameter", "Oracle PSNR (dB)", "Oracle gain (dB)"]
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join(":---" if i < 2 else "---:" for i in range(len(header))) + "|")
+        rows = []
         for row in self.rows:
             cells = [row.method, _parameter_text(row.parameters)]
             if self.has_truth:
@@ -231,8 +239,26 @@ class Comparison:
             if oracle:
                 cells += [_parameter_text(row.oracle_parameter) if row.oracle_parameter else "—",
                           _fixed(row.oracle_psnr, 2), _fixed(row.oracle_gain, 2)]
-            lines.append("| " + " | ".join(cells) + " |")
-        return "\n".join(lines) + "\n"
+            rows.append(cells)
+        return header, rows
+
+    def __repr__(self):
+        best = ""
+        if self.rows:
+            row = self.best()
+            best = f"; best {row.method}" + (f" ({row.psnr:.2f} dB)" if self.has_truth else
+                                             " (by the discrepancy)")
+        return f"<Comparison of {len(self.rows)} solvers. {self.header().rstrip('.')}{best}>"
+
+    def _repr_markdown_(self):
+        return self.to_markdown()
+
+    def _repr_html_(self):
+        header, rows = self._table()
+        caption = self.header()
+        if self.has_truth:
+            caption += f" Observed: PSNR {self.observed_psnr:.2f} dB."
+        return html_table(header, rows, caption=caption, right_from=2)
 
     def to_csv(self):
         """The table as CSV text (one row per solver, full precision, a header row).
@@ -304,7 +330,7 @@ class Comparison:
         return row.residual_rms / self.noise_sigma
 
 
-@dataclass
+@dataclass(repr=False)
 class Sweep:
     """PSNR against noise level, from :func:`sweep`.
 
@@ -338,6 +364,18 @@ class Sweep:
 
     def __len__(self):
         return len(self.noise)
+
+    def __repr__(self):
+        return (f"<Sweep of {len(self.psnr)} solvers over {len(self.noise)} noise levels "
+                f"({self.parameter or 'level'} = {', '.join(f'{v:g}' for v in self.levels)})>")
+
+    def _repr_html_(self):
+        header = [self.parameter or "level", "observed"] + list(self.psnr)
+        rows = [[f"{level:g}", _fixed(self.observed_psnr[i], 2)]
+                + [_fixed(values[i], 2) for values in self.psnr.values()]
+                for i, level in enumerate(self.levels)]
+        return html_table(header, rows, caption=f"PSNR (dB) against noise; PSF "
+                                                f"{self.psf_description}", right_from=0)
 
     def __iter__(self):
         for i, model in enumerate(self.noise):

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from . import progress
 from ._backend import array_module, to_host
 
 
@@ -195,10 +196,17 @@ def discrepancy_search(solve, residual, target, lam0, *, rounds=6,
     the data down to the noise (high SNR), the misfit would otherwise drive
     λ towards zero.
     """
+    with progress.step("choosing lam", total=rounds) as advance:
+        return _discrepancy_search(solve, residual, target, lam0, rounds, factor_range,
+                                   advance)
+
+
+def _discrepancy_search(solve, residual, target, lam0, rounds, factor_range, advance):
     lam, x = lam0, None
     tried = []
     log_target = math.log(target)
     for _ in range(rounds):
+        advance()
         x = solve(lam, x)
         r = residual(x)
         tried.append((math.log(lam), math.log(max(r, 1e-300)), x))

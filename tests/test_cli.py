@@ -405,13 +405,16 @@ def test_progress_bar_only_on_a_terminal():
     assert "rl:" in stream.getvalue() and "0/3" in stream.getvalue()
 
 
-def test_iterative_solver_drives_the_bar(runner, blurred_png, monkeypatch):
+def test_a_terminal_gets_the_status_line_of_each_step(runner, blurred_png, monkeypatch):
     monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: True)
-    result = runner.invoke(cli, ["rl", str(blurred_png), "--psf", PSF, "--iterations", "4"])
+    monkeypatch.setattr(restore.progress, "DELAY", 0.0)
+    monkeypatch.setattr(restore.progress, "INTERVAL", 0.001)
+    result = runner.invoke(cli, ["tv", str(blurred_png), "--psf", PSF, "--iterations", "40",
+                                 "--lam", "0.5"])
     assert result.exit_code == 0, result.output
-    assert "0/4" in result.stderr
-    quiet = runner.invoke(cli, ["rl", str(blurred_png), "--psf", PSF, "--iterations", "4",
-                                "--quiet", "--force"])
+    assert "tv › iterations" in result.stderr and "/40" in result.stderr
+    quiet = runner.invoke(cli, ["tv", str(blurred_png), "--psf", PSF, "--iterations", "4",
+                                "--lam", "0.5", "--quiet", "--force"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 

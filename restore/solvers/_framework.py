@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import progress
 from .._backend import array_module
+from .._display import html_table
 from ..operators import as_array, prepare
 from ..params import search_limit
 
@@ -47,6 +49,13 @@ class RestoreInfo:
             text += f", {self.iterations} iteration{plural} (stopped by {self.stop_reason})"
         return text + f", {self.time:.2f} s"
 
+    def _repr_html_(self):
+        rows = [[key, _fmt(value)] for key, value in self.parameters.items()]
+        if self.iterations is not None:
+            rows.append(["iterations", f"{self.iterations} (stopped by {self.stop_reason})"])
+        rows.append(["time", f"{self.time:.2f} s"])
+        return html_table(["parameter", "value"], rows, caption=f"restore.{self.method}")
+
 
 def _fmt(value):
     if isinstance(value, float):
@@ -62,6 +71,12 @@ def run_solver(method, core, image, psf, *, channel_axis, return_info):
     `core(f, h, xp)` restores one channel and returns ``(estimate, parameters,
     iterations, stop_reason)``.
     """
+    with progress.step(method):
+        return _run_solver(method, core, image, psf, channel_axis=channel_axis,
+                           return_info=return_info)
+
+
+def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     start = time.perf_counter()
     xp = array_module(image)
     image = as_array(image, xp)
@@ -178,9 +193,14 @@ class Iteration:
 
     def run(self, step, xp):
         """Run `step` until a stopping rule fires; return (estimate, k, reason)."""
+        with progress.step("iterations", total=self.iterations) as advance:
+            return self._run(step, xp, advance)
+
+    def _run(self, step, xp, advance):
         estimate, reason, k = None, "iterations", 0
         for k in range(1, self.iterations + 1):
             estimate, change = step()
+            advance()
             if k % self.nan_check_every == 0 or k == self.iterations:
                 if not bool(xp.isfinite(estimate).all()):
                     raise FloatingPointError(
