@@ -309,7 +309,16 @@ def _describe(error):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
+    click.echo(f"Warning: {_warning_text(message, category)}", err=True)
+
+
+def _warning_text(message, category):
+    """A warning in our words: NumPy's floating-point notes get a sentence around them."""
+    text = " ".join(str(message).split())
+    if issubclass(category, RuntimeWarning) and "encountered in" in text:
+        text = (f"a numerical step hit an overflow or an invalid value ({text}); check "
+                "the result, and please report it with the input if it looks wrong")
+    return text
 
 
 def _error(message):
@@ -426,7 +435,7 @@ def _report_warnings(caught, quiet):
         return
     seen = set()
     for warning in caught:
-        text = " ".join(str(warning.message).split())
+        text = _warning_text(warning.message, warning.category)
         if text not in seen and not issubclass(
                 warning.category, (DeprecationWarning, PendingDeprecationWarning,
                                    ResourceWarning)):

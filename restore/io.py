@@ -572,6 +572,13 @@ def convert(array, dtype, *, rescale="keep", meta=None):
     return np.ascontiguousarray(array.astype(dtype, copy=False)), clipped
 
 
+def _nearly_black(array, target, rescale, meta):
+    """A float image (0..1, say) written as integers with its values kept."""
+    return (rescale == "keep" and target.kind in "ui" and array.size > 0
+            and np.dtype(meta.dtype).kind == "f"
+            and float(np.max(array)) < 0.05 * np.iinfo(target).max)
+
+
 def _clipping_message(clipped, total, dtype):
     info = np.iinfo(dtype)
     return (f"{clipped:,} of {total:,} values ({100 * clipped / total:.2g}%) fell outside "
@@ -699,6 +706,11 @@ def write_image(path, array, meta=None, *, dtype=None, overwrite=True, rescale="
     if clipped:
         warnings.warn(_clipping_message(clipped, data.size, target), ClippingWarning,
                       stacklevel=2)
+    elif _nearly_black(array, target, rescale, meta):
+        warnings.warn(
+            f"the values reach only {float(np.max(array)):.3g} of {target}'s range "
+            f"0..{np.iinfo(target).max}: the picture will be nearly black; --rescale input "
+            "maps the input's range onto it", UserWarning, stacklevel=2)
     alpha = meta.alpha
     if alpha is not None and tuple(alpha.shape) != tuple(data.shape[:-1] if meta.is_colour
                                                          else data.shape):

@@ -623,3 +623,9 @@ def test_values_the_data_cannot_mean_are_refused(runner, blurred_png, tmp_path, 
 def test_rl_help_says_the_background_is_removed(runner):
     text = " ".join(runner.invoke(cli, ["rl", "--help"]).output.split())
     assert "the result is the scene without it" in text
+
+
+def test_numpy_floating_point_notes_reach_the_user_in_our_words(capsys):
+    cli_module._show_warning("overflow encountered in divide", RuntimeWarning, "x.py", 1)
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("Warning: a numerical step hit an overflow or an invalid value")

@@ -360,3 +360,11 @@ def test_temporary_file_keeps_the_suffix(tmp_path):
 ])
 def test_default_output_is_beside_the_input(tmp_path, name, method, expected):
     assert default_output(tmp_path / name, method) == tmp_path / expected
+
+
+def test_a_float_image_kept_as_uint8_warns_that_it_will_be_black(tmp_path):
+    values = np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4)
+    tifffile.imwrite(tmp_path / "in.tif", values)
+    image, meta = read_image(tmp_path / "in.tif")
+    with pytest.warns(UserWarning, match="nearly black; --rescale input"):
+        write_image(tmp_path / "out.png", image, meta, dtype="uint8")

@@ -448,7 +448,7 @@ def _boundaries(name):
 
 
 @pytest.mark.parametrize("name", SOLVER_NAMES)
-@pytest.mark.parametrize("shape", [(23,), (11, 16), (9, 10, 11)])
+@pytest.mark.parametrize("shape", [(23,), (24,), (11, 16), (9, 10, 11), (10, 12, 8)])
 def test_every_boundary_on_odd_and_even_sizes(name, shape):
     """Each accepted boundary gives a finite image of the input's shape, with no
     NumPy or PyWavelets warning (odd sizes crashed the periodic wavelet solver)."""
