@@ -609,8 +609,9 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
                    "principle).")
 @click.option("--isotropic/--anisotropic", default=True, show_default=True,
               help="Isotropic TV, or anisotropic (favours axis-aligned edges).")
-@click.option("--nonnegative/--allow-negative", default=True, show_default=True,
-              help="Constrain the estimate to x >= 0.")
+@click.option("--nonnegative/--allow-negative", default=None,
+              help="Constrain the estimate to x >= 0, or not. Default: constrain "
+                   "intensities, not signed data (values well below zero).")
 @_iterations_option(300)
 @click.option("--tol", type=NumberOrWord((), minimum=0), default=1e-4, show_default=True,
               help="Relative residual at which 'auto' iterations stop.")
@@ -628,8 +629,8 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
       restore tv blurred.png --psf gauss:2 --lam auto --iterations 100
     """
     solve = functools.partial(restore.tv, lam=lam, isotropic=isotropic,
-                              nonnegative=nonnegative, iterations=iterations, tol=tol,
-                              rho=rho, boundary=boundary)
+                              nonnegative="auto" if nonnegative is None else nonnegative,
+                              iterations=iterations, tol=tol, rho=rho, boundary=boundary)
     _restore_file("tv", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
                   rescale=rescale, device=device, quiet=quiet,
                   automatic=_automatic(lam=lam, iterations=iterations))

@@ -66,6 +66,24 @@ def noise_sigma(f):
     return math.sqrt(variance)
 
 
+#: Data whose minimum lies below both −SIGNED_FRACTION × the maximum and
+#: −SIGNED_NOISE_MULTIPLE × the noise level are signed (a zero-mean image, a
+#: difference signal), not intensities with noise around a zero background
+#: (a dim background-subtracted stack passes).
+SIGNED_FRACTION = 0.5
+SIGNED_NOISE_MULTIPLE = 8.0
+
+
+def looks_signed(f, sigma=None):
+    """True when `f` holds signed data rather than intensities (see
+    :data:`SIGNED_FRACTION`); `sigma` is its noise level, estimated if None."""
+    low, high = float(f.min()), float(f.max())
+    if low >= -SIGNED_FRACTION * max(high, 0.0):
+        return False
+    sigma = noise_sigma(f) if sigma is None else sigma
+    return low < -SIGNED_NOISE_MULTIPLE * sigma
+
+
 def rfft_weights(work_shape, xp, dtype):
     """How often each real-FFT coefficient appears in the full spectrum (1 or 2).
 

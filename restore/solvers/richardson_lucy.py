@@ -37,11 +37,7 @@ AUTO_MAX_ITERATIONS = 500
 #: Largest RL-TV weight: beyond it 1 − λ·div(∇x/|∇x|) reaches 0 (the curvature
 #: of pixel noise is a few units) and the division erases the image.
 MAX_TV_WEIGHT = 0.1
-#: Data whose minimum is below both −SIGNED_FRACTION × maximum and
-#: −NOISE_MULTIPLE × the noise level are signed, not intensities with read
-#: noise around zero (dim background-subtracted stacks pass; zero-mean images do not).
-SIGNED_FRACTION = 0.5
-NOISE_MULTIPLE = 8.0
+
 
 
 def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv=0.0,
@@ -135,7 +131,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 "image has no positive values; Richardson-Lucy restores non-negative "
                 "intensities: remove the offset that made them negative, or use wiener or tv"
             )
-        if low < -SIGNED_FRACTION * peak and low < -NOISE_MULTIPLE * params.noise_sigma(f):
+        if params.looks_signed(f):
             raise ValueError(
                 f"image has values down to {low:.4g} against a maximum of {peak:.4g}: "
                 "signed data, not intensities, which Richardson-Lucy cannot restore; "

@@ -9,6 +9,7 @@ domain (H and ∇ are periodic on the work grid), the z-updates are pixel-wise.
 """
 
 import math
+import warnings
 
 from .. import params
 from .._backend import irfftn, rfftn
@@ -37,7 +38,7 @@ DISCREPANCY_CORRECTION = 0.4
 DEFAULT_RHO = 0.02
 
 
-def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="auto",
+def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations="auto",
        tol=1e-4, rho=None, boundary="auto", channel_axis=None, callback=None,
        return_info=False):
     """Restore an image by total-variation regularised least squares (ADMM).
@@ -57,8 +58,11 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
     isotropic : bool, optional
         Isotropic TV (‖∇x‖₂ per pixel, rotation-invariant) or anisotropic
         (‖∇x‖₁, favours axis-aligned edges).
-    nonnegative : bool, optional
-        Constrain the estimate to x ≥ 0.
+    nonnegative : bool or "auto", optional
+        Constrain the estimate to x ≥ 0. "auto" (default) does so for
+        intensities and not for signed data (a zero-mean image, a difference
+        signal: see :func:`restore.params.looks_signed`); ``True`` on signed
+        data warns that the constraint removes their negative part.
     iterations : int or "auto", optional
         ADMM iterations; "auto" runs until the primal and dual residuals
         fall below `tol` (at most 300).
@@ -95,7 +99,8 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))
     isotropic = check_flag("isotropic", isotropic)
-    nonnegative = check_flag("nonnegative", nonnegative)
+    if not (isinstance(nonnegative, str) and nonnegative == "auto"):
+        nonnegative = check_flag("nonnegative", nonnegative)
     iterations = check_iterations(iterations)
     tol = check_positive("tol", tol)
     if rho is not None:
@@ -106,7 +111,14 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
         domain = WorkDomain(h, f, mode)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
         limit = 300 if iterations == "auto" else iterations
-        solver = _TVADMM(domain, isotropic=isotropic, nonnegative=nonnegative, xp=xp)
+        signed = params.looks_signed(f, sigma)
+        constrain = not signed if nonnegative == "auto" else nonnegative
+        if constrain and signed:
+            warnings.warn(
+                f"tv: nonnegative=True on signed data (values {float(f.min()):.3g} to "
+                f"{float(f.max()):.3g}) sets their negative part to 0; pass "
+                "nonnegative=False (--allow-negative) to keep it", UserWarning, stacklevel=4)
+        solver = _TVADMM(domain, isotropic=isotropic, nonnegative=constrain, xp=xp)
 
         def solve(lam_rel, warm, count, cb=None):
             penalty = rho if rho is not None else DEFAULT_RHO
@@ -125,7 +137,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative=True, iterations="
             chosen, warm = lam, None
         x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
         parameters = {"lam": chosen, "sigma": sigma, "isotropic": isotropic,
-                      "nonnegative": nonnegative, "boundary": mode}
+                      "nonnegative": constrain, "boundary": mode}
         if lam == "auto":
             flag_search_limit(parameters, "tv", "lam", morozov,
                               *params.DISCREPANCY_FACTOR_RANGE,
