@@ -65,9 +65,10 @@ _PSF_HELP = (
     "motion:LENGTH,ANGLE, airy:WAVELENGTH,NA,PIXEL, "
     "widefield:NA,WAVELENGTH,N,PIXEL,ZSTEP, or a PSF file (.tif/.png/.npy). "
     "Lengths in pixels unless the model says otherwise; values may be named, e.g. "
-    "airy:wavelength=0.52,na=1.4,pixel=0.065. A PSF file is read as a measured PSF: "
-    "negative values set to 0 (with a warning), the border median subtracted as "
-    "background, the light centroid moved to the centre, normalised to sum 1."
+    "airy:wavelength=0.52,na=1.4,pixel=0.065. A PSF file is read as a measured PSF "
+    "(restore.psf.load, as in Python): negative values set to 0 (with a warning), the "
+    "border median subtracted as background (--psf-background), the light centroid "
+    "moved to the centre (--psf-recentre), normalised to sum 1."
 )
 
 
@@ -186,9 +187,40 @@ def _compose(*decorators):
 #: The input image (INPUT); the file is checked by :func:`restore.io.read_image`.
 input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 
-#: ``--psf SPEC`` (required).
-psf_option = click.option("--psf", "psf_spec", type=PSF_SPEC, required=True,
-                          metavar="SPEC", help=_PSF_HELP)
+def _psf_background(ctx, param, value):
+    text = str(value).strip().lower()
+    if text in ("auto", "none"):
+        ctx.meta["psf_background"] = None if text == "none" else "auto"
+        return value
+    try:
+        number = float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not 'auto', 'none' or a number",
+                                 ctx=ctx, param=param) from None
+    if not math.isfinite(number):
+        raise click.BadParameter(f"{value!r} is not a finite number", ctx=ctx, param=param)
+    ctx.meta["psf_background"] = number
+    return value
+
+
+def _psf_recentre(ctx, param, value):
+    ctx.meta["psf_recentre"] = value
+    return value
+
+
+#: ``--psf SPEC`` (required), with how a PSF file is read (kept in ``ctx.meta``).
+psf_option = _compose(
+    click.option("--psf", "psf_spec", type=PSF_SPEC, required=True, metavar="SPEC",
+                 help=_PSF_HELP),
+    click.option("--psf-background", default="auto", show_default=True,
+                 metavar="auto|none|NUMBER", expose_value=False, callback=_psf_background,
+                 help="For a PSF file: the background subtracted first: the median of "
+                      "its border pixels, nothing, or this value."),
+    click.option("--psf-recentre/--psf-as-stored", default=True, show_default=True,
+                 expose_value=False, callback=_psf_recentre,
+                 help="For a PSF file: move the light's centroid to the centre, or keep "
+                      "the array's middle pixel as its centre."),
+)
 
 #: ``--device cpu|gpu|auto``.
 device_option = click.option(
@@ -426,8 +458,13 @@ def _write(output, data, meta, *, dtype, force, rescale, quiet):
 
 
 def _build_psf(psf_spec, meta):
-    """The PSF for `meta`'s image: 2-D for a colour photo, 3-D for a stack."""
-    return restore.psf.from_spec(psf_spec, ndim=meta.spatial_ndim)
+    """The PSF for `meta`'s image: 2-D for a colour photo, 3-D for a stack; a PSF
+    file is read as --psf-background and --psf-recentre say."""
+    ctx = click.get_current_context(silent=True)
+    settings = ctx.meta if ctx is not None else {}
+    return restore.psf.from_spec(psf_spec, ndim=meta.spatial_ndim,
+                                 background=settings.get("psf_background", "auto"),
+                                 recentre=settings.get("psf_recentre", True))
 
 
 def _report_warnings(caught, quiet):

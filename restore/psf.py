@@ -690,7 +690,7 @@ def _auto_background(data):
     return level
 
 
-def load(path, *, background="auto", size=None):
+def load(path, *, background="auto", recentre=True, size=None):
     """Read a measured PSF (e.g. an image of a bead) and make it a clean PSF.
 
     Parameters
@@ -703,6 +703,10 @@ def load(path, *, background="auto", size=None):
         the border pixels, a number is used as given, None subtracts nothing.
         Negative values left afterwards are set to 0. Negative values in the
         file itself are set to 0 first, with a warning, as for an array PSF.
+    recentre : bool, optional
+        Move the light's centroid to the centre (default). False keeps the
+        array as stored, its centre at index ``n // 2`` (as for an array PSF),
+        cropped by one pixel on axes of even length.
     size : int or sequence of int, optional
         Odd size of the result per axis. Default: the largest odd size that
         fits the file's array (its size, or one less where it is even).
@@ -779,8 +783,13 @@ def load(path, *, background="auto", size=None):
             f"psf file '{path}' has no signal above the background ({level:g}); "
             "check the file, or load it with restore.psf.load(path, background=None)"
         )
-    weights = np.where(data >= _CENTROID_FLOOR * data.max(), data, 0.0)
-    psf = _recentre(data, size, weights)
+    if recentre:
+        weights = np.where(data >= _CENTROID_FLOOR * data.max(), data, 0.0)
+        psf = _recentre(data, size, weights)
+    else:
+        shape = (_odd_shape("size", size, data.ndim) if size is not None
+                 else tuple(max(n if n % 2 else n - 1, 1) for n in data.shape))
+        psf = _window(data, tuple(n // 2 for n in data.shape), shape)
     if not psf.any():
         raise ValueError(f"psf file '{path}' is all zero inside size={size!r}")
     return _normalised(psf)
@@ -951,7 +960,7 @@ def _parse_arguments(spec, name, text):
     return [values[p] for p in params]
 
 
-def from_spec(spec, *, ndim=2):
+def from_spec(spec, *, ndim=2, background="auto", recentre=True):
     """Build a PSF from a short text spec or a file name.
 
     Parameters
@@ -973,6 +982,8 @@ def from_spec(spec, *, ndim=2):
         is read with :func:`load`.
     ndim : int, optional
         Number of axes of the image the PSF is for (default 2).
+    background, recentre : optional
+        How a PSF file is read: passed to :func:`load` (ignored for models).
 
     Returns
     -------
@@ -998,14 +1009,16 @@ def from_spec(spec, *, ndim=2):
     """
     ndim = _ndim_arg(ndim)
     if isinstance(spec, os.PathLike):
-        return _check_file_ndim(load(spec), spec, ndim)
+        return _check_file_ndim(load(spec, background=background, recentre=recentre),
+                                spec, ndim)
     if not isinstance(spec, str):
         raise TypeError(f"psf spec must be a string; got {type(spec).__name__}")
     text = spec.strip()
     if not text:
         raise _not_understood(spec)
     if _looks_like_file(text):
-        return _check_file_ndim(load(text), text, ndim)
+        return _check_file_ndim(load(text, background=background, recentre=recentre),
+                                text, ndim)
     name, colon, arguments = text.partition(":")
     name = name.strip().lower()
     name = _SPEC_ALIASES.get(name, name)
