@@ -501,3 +501,21 @@ def test_tv_constrains_intensities_by_default(camera_case):
     _, f, psf = camera_case
     _, info = restore.tv(f, psf, lam=0.5, iterations=5, return_info=True)
     assert info.parameters["nonnegative"] is True
+
+
+def test_richardson_lucy_auto_restores_the_bundled_stack():
+    """Started from the smooth observation, the discrepancy stop fired at iteration 1
+    (30.16 dB against 30.14 observed); the flat start gives 32.2 dB."""
+    import pathlib
+
+    import tifffile
+
+    folder = pathlib.Path(__file__).resolve().parents[1] / "data"
+    stack = tifffile.imread(folder / "stack.tif").astype(np.float32)
+    truth = tifffile.imread(folder / "stack_clean.tif").astype(np.float32)
+    x, info = restore.richardson_lucy(stack, str(folder / "psf_widefield.tif"),
+                                      return_info=True)
+    data_range = float(np.ptp(truth))
+    observed = psnr(truth, stack - 10, data_range=data_range)
+    assert info.iterations > 5 and info.stop_reason == "discrepancy"
+    assert psnr(truth, x - 10, data_range=data_range) > observed + 1.5

@@ -41,7 +41,7 @@ MAX_TV_WEIGHT = 0.1
 
 
 def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv=0.0,
-                    background=0.0, init="observation", boundary="auto",
+                    background=0.0, init="flat", boundary="auto",
                     channel_axis=None, callback=None, return_info=False):
     """Restore an image with the Richardson–Lucy algorithm.
 
@@ -76,9 +76,14 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         Constant background b in the model f ≈ Hx + b (same units as f),
         below the image's maximum. The estimate x is the scene without it:
         subtract nothing afterwards, add b back to compare with f.
-    init : "observation", float or array_like, optional
-        First estimate: the observation itself, a constant, or an array of
-        the image's shape.
+    init : "flat", "observation", float or array_like, optional
+        First estimate: "flat" (default), the constant mean(f) − b, so that
+        no pixel starts at 0 (the update is multiplicative: a 0 stays 0) and
+        the discrepancy stop sees the misfit fall from far above the noise
+        (started from a smooth observation, the misfit is already below it
+        and "auto" stopped at iteration 1: 30.2 against 32.2 dB on the
+        bundled stack); "observation" (scikit-image and earlier restore);
+        a positive constant; or an array of the image's shape.
     boundary : {"auto", "reflect", "smooth", "periodic", "zero", "unknown"}, optional
         "auto" (default) is "reflect" for mirror-symmetric PSFs and "unknown"
         otherwise (a mirrored asymmetric blur is a different blur). "unknown" estimates the scene also beyond the field of view and fits
@@ -119,9 +124,9 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         )
     accelerate = check_flag("accelerate", accelerate)
     background = check_positive("background", background, allow_zero=True)
-    if not (isinstance(init, str) and init == "observation"):
-        if isinstance(init, str):
-            raise ValueError(f'init must be "observation", a number or an array, got {init!r}')
+    if isinstance(init, str) and init not in ("flat", "observation"):
+        raise ValueError(f'init must be "flat", "observation", a number or an array, '
+                         f'got {init!r}')
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="unknown")
@@ -150,7 +155,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         offset = -low + 0.01 * (peak - low) if low < 0 else 0.0
         domain = WorkDomain(h, f + offset if offset else f, mode)
         op, data, mask = domain.op, domain.data, domain.mask
-        first = _initial_estimate(init, domain, xp)
+        if isinstance(init, str) and init == "flat":  # the scene's mean level
+            first = _initial_estimate(max(float(f.mean()) - background, 0.01 * peak),
+                                      domain, xp)
+        else:
+            first = _initial_estimate(init, domain, xp)
         # Hᵀ1 is 1 on a periodic grid with a normalised PSF; with an unknown
         # boundary it is Hᵀ(mask), which fades out beyond the field of view
         # (Bertero & Boccacci). "zero" keeps scikit-image's unnormalised update.
