@@ -318,11 +318,24 @@ def spectral_noise_sigma(power, otf_power, xp, *, minimum_count=1000):
 class PowerLawSpectrum:
     """Signal power spectrum model S(k) = A · |k|^β, fitted to the observation.
 
-    The fit is a least-squares line through log(S_f(k) − σ²) − log|H(k)|²
-    against log|k| over frequencies where the data stand clear of the noise
-    (S_f > 2σ²) and the OTF is not negligible (|H|² > 10⁻³): the classic
-    1/f^β law of natural images, recovered through the blur.
+    The fit is a line through log(S_f(k) − σ²) − log|H(k)|² against log|k|,
+    over frequencies where the data stand well clear of the noise
+    (S_f − σ² > 4σ²) and the OTF is not small (|H|² > 10⁻²), through the
+    medians of 20 log-|k| bins: the classic 1/f^β law of natural images,
+    recovered through the blur. A periodogram scatters exponentially, so a
+    looser threshold selects upward noise fluctuations, and dividing them by
+    a small |H|² (a box or disk blur's side lobes) bends the line upwards:
+    with (σ², 10⁻³) and a plain least-squares line, β came out 0 at σ = 0.05
+    on camera and astronaut under box, disk and motion blur, and Wiener fell
+    1–2.5 dB below the observation (now 2.4–3.1 dB above it). The price, at
+    low noise under box and motion blur: 0.2–0.8 dB on 4 of 19 cases (a GCV
+    choice between the two fits picked this one every time).
     """
+
+    #: Thresholds of the frequencies fitted: signal over noise power, and |H|².
+    SIGNAL_TO_NOISE = 4.0
+    OTF_POWER = 1e-2
+    BINS = 20
 
     def __init__(self, amplitude, exponent):
         self.amplitude = amplitude
@@ -334,13 +347,21 @@ class PowerLawSpectrum:
         |H|² on the same real-FFT grid and the noise level `sigma`."""
         k = _frequency_radius(shape, xp, power.dtype)
         signal = power - sigma**2
-        usable = (k > 0.01) & (signal > sigma**2) & (otf_power > 1e-3)
-        count = int(usable.sum())
-        if count < 16:
+        usable = ((k > 0.01) & (signal > cls.SIGNAL_TO_NOISE * sigma**2)
+                  & (otf_power > cls.OTF_POWER))
+        if int(usable.sum()) < 16:
             return None
         x = to_host(xp.log(k[usable])).astype(np.float64)
         y = to_host(xp.log(signal[usable] / otf_power[usable])).astype(np.float64)
-        exponent, log_amplitude = np.polyfit(x, y, 1)
+        edges = np.linspace(x.min(), x.max(), cls.BINS + 1)
+        which = np.clip(np.digitize(x, edges) - 1, 0, cls.BINS - 1)
+        counts = np.bincount(which, minlength=cls.BINS)
+        kept = [b for b in range(cls.BINS) if counts[b] >= 8]
+        if len(kept) < 3:
+            return None
+        centres = [np.median(x[which == b]) for b in kept]
+        levels = [np.median(y[which == b]) for b in kept]
+        exponent, log_amplitude = np.polyfit(centres, levels, 1, w=np.sqrt(counts[kept]))
         if exponent > 0:
             # No physical image has more power at high frequencies; sparse scenes
             # (beads) are flat. Fit the level of a flat spectrum instead.
