@@ -384,7 +384,10 @@ def geometric_sweep(case, restore_with, centre_value, centre_psnr, *, side, exte
         if value not in results:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                results[value] = psnr_or_minus_inf(case, restore_with(value))
+                try:
+                    results[value] = psnr_or_minus_inf(case, restore_with(value))
+                except ValueError:  # outside the parameter's range (threshold ≥ 1)
+                    results[value] = -math.inf
         return results[value]
 
     for k in range(-side, side + 1):
