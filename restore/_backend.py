@@ -216,6 +216,18 @@ def row_blocks(func, first):
     return list(_executor().map(lambda start: func(start, min(start + step, rows)), starts))
 
 
+def on_threads(func, items):
+    """``[func(item) for item in items]``, the calls spread over the FFT threads.
+
+    For work that releases the GIL in large pieces (PyWavelets' transforms,
+    one per cycle-spin shift). `func` must not use the threads itself.
+    """
+    items = list(items)
+    if FFT_WORKERS < 2 or len(items) < 2:
+        return [func(item) for item in items]
+    return list(_executor().map(func, items))
+
+
 def multiply_in_place(a, b):
     """``a *= b`` (b broadcasting), in row blocks on the FFT threads; see :func:`in_blocks`."""
     in_blocks(_multiply, a, b)

@@ -573,9 +573,10 @@ class WorkDomain:
 
 
 #: An axis length whose largest prime factor exceeds this runs its FFTs by a
-#: generic (or Bluestein) kernel: 2039² and 1021² periodic ran 2.8–6.6× slower
-#: than at the fast sizes next to them.
-SLOW_PRIME = 13
+#: generic (or Bluestein) kernel: an FFT pair per pixel was 2.6–8× slower at
+#: 1006 (2·503), 1018, 1021, 1030 (…·103) and 2039 than at the fast length next
+#: to it, but only 1.4× at 464 (16·29).
+SLOW_PRIME = 50
 #: Arrays smaller than this are fast whatever their factors (no warning).
 SLOW_MIN_PIXELS = 2**16
 _slow_shapes_warned = set()
@@ -613,7 +614,7 @@ def warn_slow_periodic(shape):
         f"boundary='periodic' on an image of shape {shape}: "
         f"the axis length{'s' if len(set(slow)) > 1 else ''} "
         f"{', '.join(map(str, sorted(set(slow))))} {'have' if len(set(slow)) > 1 else 'has'} "
-        "a large prime factor, which makes every FFT several times slower; shape {fast} would be fast (crop or pad the image to it), "
+        f"a large prime factor, which makes every FFT several times slower; shape {fast} would be fast (crop or pad the image to it), "
         "or use boundary='reflect' or 'smooth', which choose a fast work grid themselves",
         SlowFFTWarning, stacklevel=4)
 

@@ -172,8 +172,7 @@ class _TVADMM:
         self.domain, self.isotropic, self.nonnegative, self.xp = domain, isotropic, nonnegative, xp
         op = domain.op
         self.otf = op.otf
-        self.otf_power = (self.otf * self.otf.conj()).real
-        self.d_power = difference_power(op.shape, xp, op.dtype)
+        self._inverse_denominator = None  # ((ρ, data weight), ρ/denominator), once per ρ
         self.residuals = (math.inf, math.inf)
         self.change = math.inf  # ‖x_k − x_{k−1}‖ / ‖x_k‖ at the last residual check
         self.rho_data = None
@@ -189,6 +188,23 @@ class _TVADMM:
                 return "tol"
             return "change" if self.change < change_tol else None
         return stop
+
+    def inverse_denominator(self, rho, data_weight):
+        """ρ / (a|H|² + ρ|D|² [+ ρ]) of the x-update, once per (ρ, a)."""
+        key = (rho, data_weight)
+        if self._inverse_denominator is None or self._inverse_denominator[0] != key:
+            self._inverse_denominator = None  # free the old one first
+            xp, op = self.xp, self.domain.op
+            power = (self.otf * self.otf.conj()).real
+            denominator = difference_power(op.shape, xp, op.dtype) * power.dtype.type(rho)
+            power *= power.dtype.type(data_weight)
+            denominator = denominator + power  # broadcasts to the full half spectrum
+            del power
+            if self.nonnegative:
+                denominator += denominator.dtype.type(rho)
+            xp.divide(denominator.dtype.type(rho), denominator, out=denominator)
+            self._inverse_denominator = (key, denominator)
+        return self._inverse_denominator[1]
 
     def scaled_adjoint_data(self, rho):
         """Hᵀf/ρ on the work grid (periodic), once per ρ: the x-update's constant part."""
@@ -236,14 +252,11 @@ class _TVADMM:
         if mask is not None:
             z_blur, u_blur = op.apply(x), xp.zeros_like(x)
             data_weight = self.rho_data if self.rho_data else rho
-            denominator = data_weight * self.otf_power + rho * self.d_power
             scaled_data = None
         else:
-            denominator = self.otf_power + rho * self.d_power
+            data_weight = 1.0
             scaled_data = self.scaled_adjoint_data(rho)
-        if self.nonnegative:
-            denominator = denominator + rho
-        inverse_denominator = (rho / denominator).astype(denominator.dtype, copy=False)
+        inverse_denominator = self.inverse_denominator(rho, data_weight)
         threshold = dtype(lam / rho)
         rhs = xp.empty_like(x)
         del x  # the state above holds all that the iterations need
@@ -401,5 +414,5 @@ def _difference_rows(x, axis, start, stop, xp):
     inner = min(stop, rows - 1)
     xp.subtract(x[start + 1:inner + 1], x[start:inner], out=out[:inner - start])
     if stop == rows:  # the last row wraps round to the first
-        xp.subtract(x[0], x[rows - 1], out=out[rows - 1 - start])
+        xp.subtract(x[:1], x[rows - 1:], out=out[rows - 1 - start:])
     return out
