@@ -32,8 +32,10 @@ from ._framework import (
 
 #: Iterations of the first trial λ of the discrepancy search, and of each
 #: later one (which resumes FISTA from the trial before).
-SEARCH_ITERATIONS = 20
-SEARCH_WARM_ITERATIONS = 10
+SEARCH_ITERATIONS = 40
+SEARCH_WARM_ITERATIONS = 20
+#: Iterations the warm-started final solve runs at least (see `solve`).
+FINAL_MINIMUM = 40
 #: Cycle-spin shifts while the search runs (the final solve uses SHIFTS).
 SEARCH_SHIFTS = 1
 #: Automatic λ = this fraction of Morozov's (which over-smooths, as for TV;
@@ -50,7 +52,7 @@ DEFAULT_LEVELS = 3
 
 
 def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterations="auto",
-            tol=5e-4, boundary="auto", channel_axis=None, callback=None,
+            tol=1e-3, boundary="auto", channel_axis=None, callback=None,
             return_info=False):
     """Restore an image by wavelet-sparse (ℓ1) regularisation, solved by FISTA.
 
@@ -151,19 +153,23 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         solver = _WaveletFISTA(domain, family, usable, xp, axes)
         limit = 200 if iterations == "auto" else iterations
 
-        def solve(lam_rel, warm, count, cb=None, shifts=None):
-            # a warm start resumes FISTA where the last λ stopped (momentum
-            # included), so its first steps are not small: no iteration floor
+        def solve(lam_rel, warm, count, cb=None, shifts=None, resume=False):
+            # A search trial resumes FISTA where the last trial stopped
+            # (momentum included). The final solve restarts the momentum from
+            # the search's estimate, whose first steps are small, and runs at
+            # least FINAL_MINIMUM iterations: FISTA's PSNR peaks and falls
+            # again along the way, and λ's correction was fitted to this rule.
             loop = Iteration("wavelet", iterations=count, callback=cb,
-                             tol=tol if iterations == "auto" else None)
-            return solver.run(lam_rel * sigma, warm, loop, shifts=shifts)
+                             tol=tol if iterations == "auto" else None,
+                             min_iterations=1 if warm is None or resume else FINAL_MINIMUM)
+            return solver.run(lam_rel * sigma, warm, loop, shifts=shifts, resume=resume)
 
         if lam == "auto":
             morozov, warm = params.discrepancy_search(
                 lambda lam_rel, warm: solve(
                     lam_rel, warm,
                     SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS,
-                    shifts=SEARCH_SHIFTS)[0],
+                    shifts=SEARCH_SHIFTS, resume=True)[0],
                 lambda x: domain.misfit(x, xp), sigma**2, 1.0)
             chosen = DISCREPANCY_CORRECTION * morozov
         else:
@@ -271,19 +277,21 @@ class _WaveletFISTA:
         out = pywt.waverecn(coeffs, self.family, mode="periodization", axes=self.axes)
         return out.astype(x.dtype, copy=False)
 
-    def adjoint_data(self):
-        """Hᵀf on the periodic work grid, once (the gradient's constant part)."""
+    def scaled_adjoint_data(self, step_size):
+        """step·Hᵀf on the periodic work grid, once (the gradient's constant part)."""
         if self._adjoint_data is None:
             op = self.domain.op
-            self._adjoint_data = op.from_spectrum(op.spectrum(self.domain.data), adjoint=True)
+            data = op.from_spectrum(op.spectrum(self.domain.data), adjoint=True)
+            data *= data.dtype.type(step_size)
+            self._adjoint_data = data
         return self._adjoint_data
 
-    def run(self, lam, warm, loop, *, shifts=None):
+    def run(self, lam, warm, loop, *, shifts=None, resume=False):
         shifts = self.shifts if shifts is None else self.shifts[:shifts]
         xp, domain = self.xp, self.domain
         op, f, mask = domain.op, domain.data, domain.mask
         step_size = 1.0 / max(float(xp.abs(op.otf).max()) ** 2, 1e-12)
-        resumed = [state for state in self._states if state[0] is warm]
+        resumed = [state for state in self._states if state[0] is warm] if resume else []
         if warm is not None and resumed:
             # go on from where that λ's iterations stopped, momentum and all
             x, y, t = resumed[0]
@@ -295,14 +303,16 @@ class _WaveletFISTA:
             # ∇ of ½‖Hy − f‖² = HᵀH y − Hᵀf: one FFT pair with |H|² (H periodic)
             normal = (op.otf * op.otf.conj()).real if op.otf.dtype.kind == "c" else op.otf**2
             normal = normal * normal.dtype.type(step_size)
-            scaled_data = self.adjoint_data() * op.dtype.type(step_size)
+            scaled_data = self.scaled_adjoint_data(step_size)
 
         def step():
             nonlocal x, y, t
             if mask is None:
                 spectrum = op.spectrum(y)
                 multiply_in_place(spectrum, normal)
-                descent = y - irfftn(spectrum, op.shape, overwrite=True)
+                descent = irfftn(spectrum, op.shape, overwrite=True)
+                del spectrum
+                np.subtract(y, descent, out=descent)
                 descent += scaled_data
             else:
                 residual = op.apply(y) - f
