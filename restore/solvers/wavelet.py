@@ -36,6 +36,10 @@ SEARCH_ITERATIONS = 40
 SEARCH_WARM_ITERATIONS = 20
 #: Iterations the warm-started final solve runs at least (see `solve`).
 FINAL_MINIMUM = 40
+#: Work grids up to this many pixels transform their shifts on the FFT threads
+#: at once; larger ones one after another, which holds fewer arrays at a time
+#: (4096²: 20× the input's size at the peak with 2 threads at once).
+THREADED_PIXELS = 2**22
 #: Cycle-spin shifts while the search runs (the final solve uses SHIFTS).
 SEARCH_SHIFTS = 1
 #: Automatic λ = this fraction of Morozov's (which over-smooths, as for TV;
@@ -248,7 +252,12 @@ class _WaveletFISTA:
                 turn["next"] += 1
                 self._turn.notify_all()
 
-        on_threads(one, list(enumerate(shifts)))
+        items = list(enumerate(shifts))
+        if x.size > THREADED_PIXELS:  # each thread holds a transform's worth of arrays
+            for item in items:
+                one(item)
+        else:
+            on_threads(one, items)
         total *= total.dtype.type(1 / len(shifts))
         return total
 
