@@ -12,7 +12,18 @@ on this machine. A PASS/FAIL line per target at the end:
     the iterations (camera / gauss:2, border cut off, σ = 0.01);
 (d) Wiener and Tikhonov at 4096², with an explicit parameter and with the
     automatic one, cost ≤ 3× one forward + inverse real FFT at 4096²;
-(e) RL's peak memory at 2048² is ≤ 8× the input's float32 size.
+(e) RL's peak memory at 2048² is ≤ 8× the input's float32 size;
+(f) one TV-ADMM iteration costs ≤ 2.5× the rfftn + irfftn pair it needs
+    (2048², 64×256×256), and the automatic TV call ≤ 200 FFT pairs at 512²
+    (≤ 250 at 64×256×256), an FFT pair being one rfftn + irfftn at the image's
+    size, median of many;
+(g) the automatic wavelet call ≤ 1000 FFT pairs at 512², with 2 real FFTs
+    per FISTA iteration;
+(h) the noise estimate ≤ 10 % of an automatic RL call (512², 2048²), and that
+    call ≤ 100 FFT pairs at 512²;
+(i) TV and wavelet peak memory ≤ 8× the input at 4096².
+
+``--solvers`` runs (f)–(i) only.
 
 Run ``python benchmarks/speed.py`` (a few minutes) or ``--quick`` (smaller sizes).
 """
@@ -136,17 +147,23 @@ def four_ffts_seconds(shape, repeats=3):
     """Seconds of two rfftn + irfftn pairs of a float32 array of `shape` (restore's backend)."""
     x = np.random.default_rng(1).random(shape, dtype=np.float32)
 
-    def four():
+    def four():  # the inverse reuses the spectrum's buffer, as RL's own FFTs do
         for _ in range(2):
-            _backend.irfftn(_backend.rfftn(x, shape), shape)
+            _backend.irfftn(_backend.rfftn(x, shape), shape, overwrite=True)
 
     return repeat(four, repeats=repeats)
 
 
 def fft_pair_timing(shape, repeats=7):
-    """One rfftn + irfftn of a float32 array of `shape`, with restore's backend."""
+    """One rfftn + irfftn of a float32 array of `shape`, with restore's backend.
+
+    The inverse overwrites the spectrum it is given (no copy of it), as the
+    solvers' own FFT pairs do; the median of `repeats` is the unit of the
+    "FFT pairs" figures.
+    """
     x = np.random.default_rng(1).random(shape, dtype=np.float32)
-    return Timing(repeat(lambda: _backend.irfftn(_backend.rfftn(x, shape), shape),
+    return Timing(repeat(lambda: _backend.irfftn(_backend.rfftn(x, shape), shape,
+                                                 overwrite=True),
                          repeats=repeats))
 
 
@@ -493,6 +510,151 @@ def memory(quick, results):
     print()
 
 
+# ---------------------------------------------------------------- (f)–(i)
+
+TV_ITERATION = 2.5  # (f) one TV iteration / one FFT pair
+TV_AUTO = {2: 200, 3: 250}  # (f) automatic TV call / FFT pairs, by dimensions
+WAVELET_AUTO = 1000  # (g) automatic wavelet call / FFT pairs
+NOISE_SHARE = 0.10  # (h) noise estimate / automatic RL call
+RL_AUTO = 100  # (h) automatic RL call at 512² / FFT pairs
+
+
+def solver_sizes(quick):
+    if quick:
+        return {"iteration": [(1024, 1024), (32, 128, 128)], "auto2": (512, 512),
+                "auto3": (32, 128, 128), "noise": [(512, 512), (1024, 1024)],
+                "memory": (1024, 1024)}
+    return {"iteration": [(2048, 2048), (64, 256, 256)], "auto2": (512, 512),
+            "auto3": (64, 256, 256), "noise": [(512, 512), (2048, 2048)],
+            "memory": (4096, 4096)}
+
+
+def callback_intervals(call):
+    """Seconds between successive callbacks of ``call(callback)``: one per iteration."""
+    stamps = []
+    call(lambda k, x: stamps.append(time.perf_counter()))
+    return list(np.diff(stamps))
+
+
+def psf_for(shape):
+    return restore.psf.from_spec("gauss:2", ndim=len(shape)).astype(np.float32)
+
+
+def solvers(quick, results):
+    s = solver_sizes(quick)
+    rows = []
+    for shape in s["iteration"]:  # (f) one TV iteration against one FFT pair
+        f, psf = observation(shape, psf_for(shape)), psf_for(shape)
+        with fft_census() as census:
+            _, info = restore.tv(f, psf, lam=0.5, iterations=1, return_info=True)
+        work = max({c for _, c in census.calls}, key=lambda c: np.prod(c))
+        pair = fft_pair_timing(work, repeats=9)
+        tv_it = Timing(callback_intervals(lambda cb: restore.tv(
+            f, psf, lam=0.5, iterations=12, callback=cb)))
+        rows.append([f"TV iteration {fmt_shape(shape)}", fmt_shape(work), pair.cell(),
+                     tv_it.cell(), f"{tv_it.best / pair.best:.2f}× ({tv_it.median / pair.median:.2f}×)"])
+        results["f"].append((f"iteration {fmt_shape(shape)}", tv_it.median / pair.median,
+                             TV_ITERATION))
+        sys.stdout.flush()
+    for key in ("auto2", "auto3"):  # (f) automatic TV call in FFT pairs at the image's size
+        shape = s[key]
+        f, psf = observation(shape, psf_for(shape)), psf_for(shape)
+        pair = fft_pair_timing(shape, repeats=15)
+        start = time.perf_counter()
+        _, info = restore.tv(f, psf, return_info=True)
+        seconds = time.perf_counter() - start
+        rows.append([f"TV auto {fmt_shape(shape)} ({info.iterations} it, {info.stop_reason})",
+                     fmt_shape(shape), pair.cell(), f"{1e3 * seconds:.0f}",
+                     f"{seconds / pair.best:.0f} ({seconds / pair.median:.0f}) pairs"])
+        results["f"].append((f"auto {fmt_shape(shape)}", seconds / pair.median,
+                             TV_AUTO[len(shape)]))
+        sys.stdout.flush()
+    # (g) wavelet: FFTs per iteration and the automatic call at 512²
+    shape = s["auto2"]
+    f, psf = observation(shape, psf_for(shape)), psf_for(shape)
+    counts = []
+    for iterations in (2, 6):
+        with fft_census() as census:
+            restore.wavelet(f, psf, lam=0.5, iterations=iterations)
+        counts.append(len(census.calls))
+    per_iteration = (counts[1] - counts[0]) / 4
+    pair = fft_pair_timing(shape, repeats=15)
+    wav_it = Timing(callback_intervals(lambda cb: restore.wavelet(
+        f, psf, lam=0.5, iterations=12, callback=cb)))
+    start = time.perf_counter()
+    _, info = restore.wavelet(f, psf, return_info=True)
+    seconds = time.perf_counter() - start
+    rows.append([f"wavelet iteration {fmt_shape(shape)} ({per_iteration:g} FFTs/it)",
+                 fmt_shape(shape), pair.cell(), wav_it.cell(),
+                 f"{wav_it.best / pair.best:.1f}× ({wav_it.median / pair.median:.1f}×)"])
+    rows.append([f"wavelet auto {fmt_shape(shape)} ({info.iterations} it, {info.stop_reason})",
+                 fmt_shape(shape), pair.cell(), f"{1e3 * seconds:.0f}",
+                 f"{seconds / pair.best:.0f} ({seconds / pair.median:.0f}) pairs"])
+    results["g"] = (seconds / pair.median, per_iteration)
+    sys.stdout.flush()
+    # (h) the noise estimate against an automatic RL call
+    from restore import params
+
+    for shape in s["noise"]:
+        f, psf = observation(shape, psf_for(shape)), psf_for(shape)
+        pair = fft_pair_timing(shape, repeats=15)
+        noise = Timing(repeat(lambda: params.noise_sigma(f), repeats=7))
+        rl = Timing(repeat(lambda: restore.richardson_lucy(f, psf), repeats=3))
+        rows.append([f"noise estimate {fmt_shape(shape)}", fmt_shape(shape), pair.cell(),
+                     noise.cell(), f"{noise.median / rl.median:.0%} of RL auto"])
+        rows.append([f"RL auto {fmt_shape(shape)}", fmt_shape(shape), pair.cell(), rl.cell(),
+                     f"{rl.best / pair.best:.0f} ({rl.median / pair.median:.0f}) pairs"])
+        results["h"].append((fmt_shape(shape), noise.median / rl.median,
+                             rl.median / pair.median))
+        sys.stdout.flush()
+    print("## (f)–(h) TV, wavelet, the noise estimate and automatic RL against the FFT pair")
+    print()
+    print("*FFT pair*: one rfftn + irfftn (the inverse overwriting the spectrum) at the "
+          "shape shown, ms, fastest (median). Per-iteration times are intervals between "
+          "callbacks; automatic calls are one call each. Ratios: fastest (median).")
+    print()
+    print(markdown_table(["measurement", "FFT shape", "FFT pair ms", "ms", "ratio"], rows))
+    print()
+    # (i) peak memory of TV and wavelet
+    shape = s["memory"]
+    f, psf = observation(shape, psf_for(shape)), psf_for(shape)
+    memory_rows = []
+    for name, call in (("tv", lambda: restore.tv(f, psf, lam=0.5, iterations=3)),
+                       ("wavelet", lambda: restore.wavelet(f, psf, lam=0.5, iterations=3))):
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        call()
+        _, traced = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        memory_rows.append([name, f"{traced / 2**20:.0f}", f"{traced / f.nbytes:.2f}×"])
+        results["i"].append((name, traced / f.nbytes))
+    print(f"## (i) Peak memory of TV and wavelet at {fmt_shape(shape)} (3 iterations, "
+          "explicit λ, tracemalloc's peak; the input is not counted)")
+    print()
+    print(markdown_table(["solver", "traced MiB", "× input"], memory_rows))
+    print()
+
+
+def solver_verdicts(results):
+    print(verdict(f"(f) TV iteration ≤ {TV_ITERATION:g}× an FFT pair, automatic TV ≤ "
+                  f"{TV_AUTO[2]} (2-D) / {TV_AUTO[3]} (3-D) FFT pairs (medians)",
+                  all(r <= limit for _, r, limit in results["f"]),
+                  ", ".join(f"{n} {r:.2f}" for n, r, _ in results["f"])))
+    pairs, ffts = results["g"]
+    print(verdict(f"(g) automatic wavelet ≤ {WAVELET_AUTO} FFT pairs, 2 FFTs per iteration",
+                  pairs <= WAVELET_AUTO and ffts <= 2,
+                  f"{pairs:.0f} pairs, {ffts:g} FFTs per iteration"))
+    print(verdict(f"(h) noise estimate ≤ {NOISE_SHARE:.0%} of automatic RL, RL auto ≤ "
+                  f"{RL_AUTO} FFT pairs at 512²",
+                  all(share <= NOISE_SHARE for _, share, _ in results["h"])
+                  and results["h"][0][2] <= RL_AUTO,
+                  ", ".join(f"{n}: noise {share:.0%}, RL {p:.0f} pairs"
+                            for n, share, p in results["h"])))
+    print(verdict(f"(i) TV and wavelet peak memory ≤ {MEMORY:g}× the input",
+                  all(r <= MEMORY for _, r in results["i"]),
+                  ", ".join(f"{n} {r:.2f}×" for n, r in results["i"])))
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -500,6 +662,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="1024², 32×256×256 and 2048² instead of 2048², 128×512² and 4096²")
+    parser.add_argument("--solvers", action="store_true",
+                        help="only (f)–(i): TV, wavelet, the noise estimate, their memory")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     print("# restore speed benchmark" + (" (--quick)" if args.quick else ""))
@@ -508,11 +672,19 @@ def main(argv=None):
     print(f"Load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
           "(other work on the machine slows every timing; ratios use the fastest repeat).")
     print()
-    results = {"a": [], "b": [], "c": None, "d": [], "e": []}
+    results = {"a": [], "b": [], "c": None, "d": [], "e": [], "f": [], "g": None, "h": [],
+               "i": []}
+    if args.solvers:
+        solvers(args.quick, results)
+        print("```")
+        solver_verdicts(results)
+        print("```")
+        return 0
     rl_speed(args.quick, results)
     acceleration(args.quick, results)
     closed_form(args.quick, results)
     memory(args.quick, results)
+    solvers(args.quick, results)
 
     print(f"## Targets  ({time.perf_counter() - started:.0f} s; load average after: "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())})")
@@ -538,6 +710,7 @@ def main(argv=None):
     print(verdict(f"(e) RL peak memory ≤ {MEMORY:g}× the input",
                   all(max(t, r) <= MEMORY for _, t, r in results["e"]),
                   ", ".join(f"{n} traced {t:.2f}× / RSS {r:.2f}×" for n, t, r in results["e"])))
+    solver_verdicts(results)
     print("```")
     return 0
 

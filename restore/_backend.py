@@ -186,6 +186,48 @@ def in_blocks(func, *arrays):
         pass
 
 
+def row_blocks(func, first):
+    """``[func(start, stop) for each row block of `first`]``, on the FFT threads.
+
+    For element-wise work that also reads neighbouring rows (finite
+    differences): `func` gets the block's row range and indexes the whole
+    arrays itself; it may read any row but must write only its own. Blocks
+    are whole rows along axis 0, at most BLOCK_ELEMENTS and at least one per
+    thread (smaller arrays than :func:`in_blocks` cuts are cut too: the
+    work between two FFTs is worth sharing at any size). Returns the
+    results in block order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(12.0).reshape(4, 3)
+    >>> sum(row_blocks(lambda start, stop: float(x[start:stop].sum()), x))
+    66.0
+    """
+    rows = first.shape[0] if first.ndim else 1
+    if is_gpu_array(first) or first.ndim == 0 or rows < 2 or first.size < BLOCK_ELEMENTS // 4:
+        return [func(0, rows)]
+    # at least one block per thread, at most BLOCK_ELEMENTS each
+    blocks = max(FFT_WORKERS, -(-first.size // BLOCK_ELEMENTS))
+    step = -(-rows // min(blocks, rows))
+    starts = range(0, rows, step)
+    if FFT_WORKERS < 2:  # blocks in turn: each still stays in cache through `func`
+        return [func(start, min(start + step, rows)) for start in starts]
+    return list(_executor().map(lambda start: func(start, min(start + step, rows)), starts))
+
+
+def on_threads(func, items):
+    """``[func(item) for item in items]``, the calls spread over the FFT threads.
+
+    For work that releases the GIL in large pieces (PyWavelets' transforms,
+    one per cycle-spin shift). `func` must not use the threads itself.
+    """
+    items = list(items)
+    if FFT_WORKERS < 2 or len(items) < 2:
+        return [func(item) for item in items]
+    return list(_executor().map(func, items))
+
+
 def multiply_in_place(a, b):
     """``a *= b`` (b broadcasting), in row blocks on the FFT threads; see :func:`in_blocks`."""
     in_blocks(_multiply, a, b)

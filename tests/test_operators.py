@@ -246,3 +246,18 @@ def _double_in_blocks():
     a = np.ones((1100, 1000), np.float32)
     _backend.in_blocks(_double, a)
     assert float(a.sum()) == 2 * a.size
+
+
+def test_periodic_at_a_slow_fft_size_warns_once_with_the_fast_shape():
+    import warnings
+
+    from restore.operators import SlowFFTWarning
+
+    f = np.random.default_rng(0).random((257, 263)).astype(np.float32)  # two primes
+    with pytest.warns(SlowFFTWarning, match=r"\(270, 270\) would be fast"):
+        restore.wiener(f, "gauss:1", snr=30, boundary="periodic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restore.wiener(f, "gauss:1", snr=30, boundary="periodic")  # once per shape
+        restore.wiener(f[:256, :256], "gauss:1", snr=30, boundary="periodic")  # fast size
+        restore.wiener(f, "gauss:1", snr=30, boundary="reflect")  # its own fast grid
