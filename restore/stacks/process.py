@@ -207,11 +207,12 @@ def decide(block, psf, method, options):
 # ------------------------------------------------------------------- volumes
 
 
-def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0):
+def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, decided=None):
     """A lazy restored volume (dask, float32) and its :class:`VolumeReport`.
 
-    Automatic choices are made now (on a central block, computed at once);
-    the chunks themselves run when the result is computed.
+    Automatic choices are made now (on a central block, computed at once),
+    or taken from `decided` (what :func:`decide` returned for another volume
+    of the same stack); the chunks themselves run when the result is computed.
     """
     import dask.array as da
 
@@ -225,6 +226,15 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0):
     report = VolumeReport(index=(), plan=plan)
     if not isinstance(volume, da.Array):
         volume = da.from_array(np.asarray(volume), chunks=shape)
+    if decided is not None:
+        fixed, chosen, extra = decided
+        report.chosen = dict(chosen)
+        volume = volume.astype(np.float32)
+        if plan.whole:
+            return volume.rechunk(shape).map_blocks(
+                _solve, psf=psf, method=method, options=fixed, dtype=np.float32,
+                meta=np.empty((0,) * len(shape), np.float32), **extra), report
+        return _overlapped(volume, plan, psf, method, fixed, extra), report
     if plan.whole:
         # one piece: the solver as it is, automatic choices included
         import dask
@@ -238,12 +248,16 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0):
     fixed, chosen, extra = decide(central, psf, method, options)
     report.chosen, report.decided_on = chosen, central.shape
     del central
-    volume = volume.astype(np.float32).rechunk(plan.chunks)
+    return _overlapped(volume.astype(np.float32), plan, psf, method, fixed, extra), report
+
+
+def _overlapped(volume, plan, psf, method, fixed, extra):
+    """Each chunk with its halo restored alone, then trimmed (dask map_overlap)."""
+    volume = volume.rechunk(plan.chunks)
     depth = {axis: h for axis, h in enumerate(plan.halo)}
-    result = volume.map_overlap(_solve, depth=depth, boundary="none", dtype=np.float32,
-                                psf=psf, method=method, options=fixed,
-                                meta=np.empty((0,) * len(shape), np.float32), **extra)
-    return result, report
+    return volume.map_overlap(_solve, depth=depth, boundary="none", dtype=np.float32,
+                              psf=psf, method=method, options=fixed,
+                              meta=np.empty((0,) * volume.ndim, np.float32), **extra)
 
 
 def chosen_parameters(report, info=None):
