@@ -195,7 +195,7 @@ def decide(block, psf, method, options):
         chosen["iterations"] = int(info.iterations)
     for key in ("threshold", "lam"):
         if key in chosen and method in ("inverse", "tikhonov") and isinstance(
-                options.get(key), str):
+                options.get(key, "auto"), str):  # left to the solver: "auto", "gcv"
             fixed[key] = float(chosen[key])
     if method in _RELATIVE_WEIGHT:
         block32, _ = _mirror_out(np.asarray(block, np.float32), psf.shape)
@@ -207,7 +207,8 @@ def decide(block, psf, method, options):
 # ------------------------------------------------------------------- volumes
 
 
-def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, decided=None):
+def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, decided=None,
+                   halo=None):
     """A lazy restored volume (dask, float32) and its :class:`VolumeReport`.
 
     Automatic choices are made now (on a central block, computed at once),
@@ -222,7 +223,7 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     accelerate = bool(options.get("accelerate", False))
     shape = tuple(volume.shape)
     plan = plan_chunks(shape, psf.shape, memory_limit=memory_limit, method=method,
-                       accelerate=accelerate, reserved=reserved)
+                       accelerate=accelerate, reserved=reserved, halo=halo)
     report = VolumeReport(index=(), plan=plan)
     if not isinstance(volume, da.Array):
         volume = da.from_array(np.asarray(volume), chunks=shape)
@@ -270,8 +271,8 @@ def chosen_parameters(report, info=None):
     return values
 
 
-def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", return_info=False,
-                     scheduler="threads", **options):
+def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
+                     return_info=False, scheduler="threads", **options):
     """Restore a 3-D (or 2-D) volume in chunks that fit `memory_limit`.
 
     Parameters
@@ -287,6 +288,9 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", return_info
         fits is restored whole; a bigger one in chunks with a halo of the
         PSF's support (the interior agrees with the whole-volume result to
         about 1e-3 of its peak).
+    halo : tuple of int, optional
+        Halo per axis on each interior side of a chunk; default the PSF's
+        shape (its full support). Smaller halos show the seams.
     return_info : bool, optional
         Also return a :class:`VolumeReport` (the plan and the parameters used).
     scheduler : str or distributed.Client, optional
@@ -314,7 +318,8 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", return_info
     from .plan import parse_memory
 
     limit = parse_memory(memory_limit)
-    result, report = restore_volume(image, psf, method, options, memory_limit=limit)
+    result, report = restore_volume(image, psf, method, options, memory_limit=limit,
+                                    halo=halo)
     import dask
 
     estimate, info = dask.compute(result, report.pending, scheduler=scheduler)
