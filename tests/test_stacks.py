@@ -368,7 +368,16 @@ def test_interrupt_leaves_no_partial_output(tmp_path, monkeypatch, where):
     else:
         _imagej_hyperstack(tmp_path / "s.tif", _observed((16, 256, 256)))
         _leave_room(monkeypatch)
-        monkeypatch.setattr(batch_module, "_compute", interrupted)
+        solve = restore.SOLVERS["richardson_lucy"]
+        calls = []
+
+        def interrupted_in_a_chunk(*args, **kwargs):  # Ctrl-C while chunks are written
+            calls.append(1)
+            if len(calls) == 4:
+                raise KeyboardInterrupt
+            return solve(*args, **kwargs)
+
+        monkeypatch.setitem(restore.SOLVERS, "richardson_lucy", interrupted_in_a_chunk)
     with pytest.raises(KeyboardInterrupt):
         run_batch([tmp_path / "s.tif"], method="rl", psf="gauss:1,1.5,1.5",
                   out=tmp_path / "o", iterations=2, memory_limit="1GB")
@@ -404,3 +413,11 @@ def test_a_local_cluster_runs_the_same_batch(tmp_path):
     np.testing.assert_allclose(result, restore.richardson_lucy(volume, PSF3, iterations=5),
                                rtol=1e-6, atol=1e-4)
     assert json.dumps(read_record(tmp_path / "o" / "s.rl.tif"))
+
+
+def test_progress_bars_go_to_stderr(tmp_path, capsys):
+    _imagej_hyperstack(tmp_path / "s.tif", _observed())
+    run_batch([tmp_path / "s.tif"], method="rl", psf="gauss:1,1.5,1.5", out=tmp_path / "o",
+              iterations=2, memory_limit="1GB", progress=True)
+    captured = capsys.readouterr()
+    assert "files" in captured.err and "s.tif" in captured.err and captured.out == ""

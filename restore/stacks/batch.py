@@ -245,15 +245,25 @@ class _Job:
 
 
 def _compute(*things, scheduler, workers, callback):
+    """dask.compute on a client, or on a thread pool of our own.
+
+    The pool is ours so that on any failure (Ctrl-C included) the chunks
+    still running finish before the temporary output is removed: no thread
+    writes into it afterwards.
+    """
+    import contextlib
+    from concurrent.futures import ThreadPoolExecutor
+
     import dask
 
-    options = {"scheduler": scheduler}
-    if scheduler == "threads":
-        options["num_workers"] = workers
-    if callback is not None and scheduler == "threads":
-        with callback:
-            return dask.compute(*things, **options)
-    return dask.compute(*things, **options)
+    if scheduler != "threads":
+        return dask.compute(*things, scheduler=scheduler)
+    pool = ThreadPoolExecutor(workers)
+    try:
+        with callback if callback is not None else contextlib.nullcontext():
+            return dask.compute(*things, scheduler="threads", pool=pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_one(job, *, scheduler, callback):
