@@ -22,7 +22,7 @@ from restore.stacks.batch import convert, run_batch
 from restore.stacks.psfs import psfs_for
 
 PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
-SMALL_LIMIT = "5MB"  # cuts a 16 x 64 x 64 volume into 9 chunks for RL
+SMALL_LIMIT = "4MB"  # cuts a 16 x 64 x 64 volume into 8 chunks (2 x 4) for RL
 SHAPE = (16, 64, 64)
 
 
@@ -52,10 +52,14 @@ def _interior(array, psf_shape):
 # ------------------------------------------------------------------ chunking
 
 
-def test_chunked_rl_matches_whole_volume_inside_the_stack():
+@pytest.mark.parametrize("kind", ["numpy", "dask"])  # tasks reading regions; map_overlap
+def test_chunked_rl_matches_whole_volume_inside_the_stack(kind):
+    import dask.array as da
+
     f = _observed().astype(np.float32)
     whole = restore.richardson_lucy(f, PSF3, iterations=15)
-    chunked, report = deconvolve_stack(f, PSF3, method="rl", iterations=15,
+    given = f if kind == "numpy" else da.from_array(f, chunks=(16, 32, 32))
+    chunked, report = deconvolve_stack(given, PSF3, method="rl", iterations=15,
                                        memory_limit=SMALL_LIMIT, return_info=True)
     assert report.plan.count > 4 and report.plan.halo[1:] == PSF3.shape[1:]
     error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()

@@ -23,10 +23,10 @@ import restore
 
 from .discover import discover, output_stem
 from .plan import _size, parse_memory, plan_chunks, process_memory
-from .process import chosen_parameters, decide, restore_volume, solver_for
+from .process import VolumeSource, chosen_parameters, decide, restore_volume, solver_for
 from .psfs import psfs_for
-from .stackio import SPATIAL, atomic_directory, atomic_file, open_stack, write_tiff, \
-    write_zarr_begin
+from .stackio import SPATIAL, atomic_directory, atomic_file, open_stack, region_reader, \
+    write_tiff, write_zarr_begin
 
 __all__ = ["BatchSummary", "FileResult", "convert", "output_path", "run_batch"]
 
@@ -166,7 +166,7 @@ class _Job:
         self.method = method
         self.solver = solver_for(method)
         self.options = options
-        self.data, self.meta = open_stack(path)
+        _, self.meta = open_stack(path)
         self.spatial, self.others = _volumes(self.meta, per_slice)
         self.per_slice = per_slice
         self.psfs, self.psf_text = psfs_for(psf_specs, self.meta, per_slice=per_slice)
@@ -183,6 +183,7 @@ class _Job:
                                 method=self.solver,
                                 accelerate=bool(options.get("accelerate", False)),
                                 reserved=self.reserved)
+        self.reader = region_reader(self.meta)  # each chunk reads its own region
 
     def volume_count(self):
         return math.prod(self.meta.shape[i] for i in self.others)
@@ -194,12 +195,13 @@ class _Job:
         meta = self.meta
         channel_axis = meta.channel_axis
         other_shape = tuple(meta.shape[i] for i in self.others)
-        order = self.others + self.spatial  # axes of the stacked result
-        data = self.data.transpose(order)
+        spatial_shape = tuple(meta.shape[i] for i in self.spatial)
+        whole = tuple(slice(0, n) for n in spatial_shape)
         results, reports = [], []
         decisions = {}
         for index in np.ndindex(*other_shape) if other_shape else [()]:
-            volume = data[index] if index else data
+            source = VolumeSource(self.reader, self.spatial, self.others, index,
+                                  spatial_shape)
             channel = 0
             if channel_axis is not None:
                 channel = index[self.others.index(channel_axis)]
@@ -212,11 +214,13 @@ class _Job:
                 if key not in decisions:
                     middle = list(index)
                     middle[z] = other_shape[z] // 2
-                    plane = np.asarray(data[tuple(middle)].compute(), np.float32)
-                    decisions[key] = decide(plane, np.asarray(psf, np.float32) / psf.sum(),
+                    plane = VolumeSource(self.reader, self.spatial, self.others, middle,
+                                         spatial_shape)(whole)
+                    decisions[key] = decide(np.asarray(plane, np.float32),
+                                            np.asarray(psf, np.float32) / psf.sum(),
                                             self.solver, self.options)
                 decided = decisions[key]
-            result, report = restore_volume(volume, psf, self.solver, self.options,
+            result, report = restore_volume(source, psf, self.solver, self.options,
                                             memory_limit=self.limit, reserved=self.reserved,
                                             decided=decided)
             report.index = index
@@ -225,6 +229,7 @@ class _Job:
         stacked = da.stack(results) if other_shape else results[0]
         if other_shape:
             stacked = stacked.reshape(other_shape + stacked.shape[1:])
+        order = self.others + self.spatial  # axes of the stacked result
         inverse = np.argsort(order)
         return stacked.transpose(tuple(int(i) for i in inverse)), reports
 

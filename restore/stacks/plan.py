@@ -7,10 +7,12 @@ the whole volume at once to about 1e-3 of the peak (measured on the bundled
 stack for 20 Richardson-Lucy iterations: 7e-4; half the support gave 7e-3).
 
 Memory of one chunk's solve: the solvers work on the chunk plus its halo,
-mirrored out by about a PSF per axis (the work grid), and hold a number of
-float32 arrays of that size at their peak. The factors below were measured
-with :mod:`tracemalloc` on 3-D stacks (32-64 planes, 96-160 px) with a
-21×31×31 widefield PSF, plus a margin.
+mirrored out by half a PSF and closed by a seam as wide (the work grid, see
+:class:`restore.operators.WorkDomain`), and hold a number of float32 arrays of
+that size at their peak. The factors below were measured with
+:mod:`tracemalloc` on 3-D stacks (32-64 planes, 96-160 px) with a 21×31×31
+widefield PSF, plus a margin; the process's peak RSS in ``restore batch``
+stayed within the limit in benchmarks/stacks.py.
 """
 
 import math
@@ -122,10 +124,15 @@ def _size(nbytes):
     return f"{nbytes} B"
 
 
+def work_shape(block_shape, psf_shape):
+    """The solvers' work grid for a block: mirrored out by k//2+1, a seam as wide, fast sizes."""
+    return tuple(next_fast_length(n + 3 * (k // 2 + 1)) for n, k in zip(block_shape, psf_shape))
+
+
 def solve_bytes(block_shape, psf_shape, method, *, accelerate=False):
     """Estimated peak bytes of one solve on a block (halo included)."""
     key = method + ("+accelerate" if accelerate and method == "richardson_lucy" else "")
-    work = math.prod(next_fast_length(n + 2 * k) for n, k in zip(block_shape, psf_shape))
+    work = math.prod(work_shape(block_shape, psf_shape))
     block = math.prod(block_shape)
     # work arrays + the block read (float32) and its result and their copies
     return int(WORK_ARRAYS.get(key, 6.0) * work * 4 + 4 * block * 4)
@@ -203,8 +210,7 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
         if need > budget:
             continue
         count = math.prod(-(-n // c) for n, c in zip(shape, chunk))
-        work = count * math.prod(next_fast_length(b + 2 * k)
-                                 for b, k in zip(block, psf_shape))
+        work = count * math.prod(work_shape(block, psf_shape))
         if best is None or work < best[0]:
             best = (work, ChunkPlan(shape, chunk, cut, need, budget))
     if best is None:

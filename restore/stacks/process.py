@@ -33,7 +33,7 @@ from restore.operators import prepare
 
 from .plan import plan_chunks, solve_bytes
 
-__all__ = ["METHODS", "VolumeReport", "deconvolve_stack", "restore_volume", "solver_for"]
+__all__ = ["METHODS", "ArraySource", "VolumeSource", "VolumeReport", "deconvolve_stack", "restore_volume", "solver_for"]
 
 #: CLI names -> library solver names.
 METHODS = {"inverse": "inverse", "wiener": "wiener", "tikhonov": "tikhonov",
@@ -207,14 +207,74 @@ def decide(block, psf, method, options):
 # ------------------------------------------------------------------- volumes
 
 
+class ArraySource:
+    """A volume in memory, read region by region like a file (see :class:`VolumeSource`)."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape = tuple(array.shape)
+
+    def __call__(self, region):
+        return np.asarray(self.array[region])
+
+
+class VolumeSource:
+    """One volume (a time point, channel or plane) of a stack, read region by region.
+
+    Picklable: it holds the stack's region reader, not its data, so each
+    chunk task (on a thread or a ``dask.distributed`` worker) reads just its
+    own region, halo included, straight from the file.
+
+    Parameters
+    ----------
+    reader : array-like
+        Indexable by a tuple with one int or slice per stored axis.
+    spatial : list of int
+        Stored positions of the volume's axes (in stored order).
+    others : list of int
+        Stored positions of the other axes, fixed at `index`.
+    index : tuple of int
+    shape : tuple of int
+        The volume's shape.
+    """
+
+    def __init__(self, reader, spatial, others, index, shape):
+        self.reader, self.spatial, self.others = reader, list(spatial), list(others)
+        self.index, self.shape = tuple(index), tuple(shape)
+
+    def __call__(self, region):
+        full = [slice(None)] * (len(self.spatial) + len(self.others))
+        for position, i in zip(self.others, self.index):
+            full[position] = i
+        for position, s in zip(self.spatial, region):
+            full[position] = s
+        return np.asarray(self.reader[tuple(full)])
+
+
+def _read_and_solve(source, region, crop, psf, method, options, info=False, **extra):
+    """Read `region` (chunk + halo) from `source`, restore it, keep `crop`."""
+    result = _solve(source(region), psf, method, options, info=info, **extra)
+    if info:
+        return result[0][crop], result[1]
+    return result[crop]
+
+
 def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, decided=None,
                    halo=None):
     """A lazy restored volume (dask, float32) and its :class:`VolumeReport`.
 
-    Automatic choices are made now (on a central block, computed at once),
-    or taken from `decided` (what :func:`decide` returned for another volume
-    of the same stack); the chunks themselves run when the result is computed.
+    `volume` is an array (NumPy), a :class:`VolumeSource` (read from a file
+    region by region) or a dask array. Automatic choices are made now (on a
+    central block, computed at once), or taken from `decided` (what
+    :func:`decide` returned for another volume of the same stack); the chunks
+    run when the result is computed.
+
+    Chunks of a NumPy array or a file are independent tasks that each read
+    their own region with its halo (no task holds a neighbour's data); a
+    dask array goes through :func:`dask.array.map_overlap`. Both trim the
+    halo the same way (none beyond the volume's own borders).
     """
+    import dask
     import dask.array as da
 
     method = solver_for(method)
@@ -225,31 +285,61 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     plan = plan_chunks(shape, psf.shape, memory_limit=memory_limit, method=method,
                        accelerate=accelerate, reserved=reserved, halo=halo)
     report = VolumeReport(index=(), plan=plan)
-    if not isinstance(volume, da.Array):
-        volume = da.from_array(np.asarray(volume), chunks=shape)
+    if isinstance(volume, da.Array):
+        source = None
+    else:
+        source = volume if callable(volume) else ArraySource(np.asarray(volume))
+    whole = tuple(slice(0, n) for n in shape)
+    if decided is None and plan.whole:
+        # one piece: the solver as it is, automatic choices included
+        if source is None:
+            solved = dask.delayed(_solve, pure=True, nout=2)(
+                volume.rechunk(shape), psf, method, options, info=True)
+        else:
+            solved = dask.delayed(_read_and_solve, pure=True, nout=2)(
+                source, whole, whole, psf, method, options, info=True)
+        report.pending = solved[1]
+        return da.from_delayed(solved[0], shape, dtype=np.float32), report
     if decided is not None:
         fixed, chosen, extra = decided
-        report.chosen = dict(chosen)
-        volume = volume.astype(np.float32)
+    else:
+        block_shape = tuple(min(n, c + 2 * h)
+                            for n, c, h in zip(shape, plan.chunks, plan.halo))
+        region = _central(shape, block_shape)
+        central = source(region) if source is not None else volume[region].compute()
+        fixed, chosen, extra = decide(np.asarray(central, np.float32), psf, method, options)
+        report.decided_on = central.shape
+        del central
+    report.chosen = dict(chosen)
+    if source is None:
         if plan.whole:
             return volume.rechunk(shape).map_blocks(
                 _solve, psf=psf, method=method, options=fixed, dtype=np.float32,
                 meta=np.empty((0,) * len(shape), np.float32), **extra), report
         return _overlapped(volume, plan, psf, method, fixed, extra), report
-    if plan.whole:
-        # one piece: the solver as it is, automatic choices included
-        import dask
+    return _tiled(source, plan, psf, method, fixed, extra), report
 
-        solved = dask.delayed(_solve, pure=True, nout=2)(
-            volume.rechunk(shape), psf, method, options, info=True)
-        report.pending = solved[1]
-        return da.from_delayed(solved[0], shape, dtype=np.float32), report
-    block_shape = tuple(min(n, c + 2 * h) for n, c, h in zip(shape, plan.chunks, plan.halo))
-    central = np.asarray(volume[_central(shape, block_shape)].compute(), np.float32)
-    fixed, chosen, extra = decide(central, psf, method, options)
-    report.chosen, report.decided_on = chosen, central.shape
-    del central
-    return _overlapped(volume.astype(np.float32), plan, psf, method, fixed, extra), report
+
+def _tiled(source, plan, psf, method, fixed, extra):
+    """One task per chunk: read chunk + halo, restore, trim; assembled with da.block."""
+    import dask
+    import dask.array as da
+
+    shape = plan.shape
+    starts = [range(0, n, c) for n, c in zip(shape, plan.chunks)]
+    tiles = np.empty([len(s) for s in starts], dtype=object)
+    for position in np.ndindex(*tiles.shape):
+        lo = [starts[a][i] for a, i in enumerate(position)]
+        hi = [min(s + c, n) for s, c, n in zip(lo, plan.chunks, shape)]
+        read_lo = [max(0, s - h) for s, h in zip(lo, plan.halo)]
+        read_hi = [min(n, e + h) for e, h, n in zip(hi, plan.halo, shape)]
+        region = tuple(slice(a, b) for a, b in zip(read_lo, read_hi))
+        crop = tuple(slice(s - a, e - a) for s, e, a in zip(lo, hi, read_lo))
+        task = dask.delayed(_read_and_solve, pure=True)(source, region, crop, psf, method,
+                                                       fixed, **extra)
+        tiles[position] = da.from_delayed(task, tuple(e - s for s, e in zip(lo, hi)),
+                                          dtype=np.float32)
+    return da.block(tiles.tolist())
 
 
 def _overlapped(volume, plan, psf, method, fixed, extra):

@@ -199,7 +199,7 @@ def _region_shape(index, shape):
                  if isinstance(s, slice))
 
 
-def open_stack(path):
+def open_stack(path, *, chunks=None):
     """Open a TIFF/OME-TIFF/ImageJ stack or a Zarr array lazily.
 
     Parameters
@@ -207,6 +207,10 @@ def open_stack(path):
     path : str or path-like
         A ``.tif``/``.tiff`` file or a Zarr directory (``.zarr``, an OME-Zarr
         image).
+    chunks : tuple of int, optional
+        Chunk shape of the spatial axes (Z, Y, X present, in the stored
+        order) read at a time; each other axis is read one entry at a time.
+        Default: one whole volume per chunk.
 
     Returns
     -------
@@ -248,16 +252,22 @@ def open_stack(path):
     if meta.dtype.kind not in "uif" or len(meta.shape) < 2 or 0 in meta.shape:
         raise ValueError(f"'{path}' holds {meta.dtype} data of shape {meta.shape}; give "
                          "a stack of real numbers with at least two axes")
-    kind = "zarr" if meta.format in ("zarr", "ome-zarr") else "tiff"
-    source = _Region(path, kind, meta.shape, meta.dtype, meta.component)
-    data = da.from_array(source, chunks=_read_chunks(meta), name=f"read-{uuid.uuid4().hex}",
+    data = da.from_array(region_reader(meta), chunks=_read_chunks(meta, chunks), name=f"read-{uuid.uuid4().hex}",
                          meta=np.empty((0,) * len(meta.shape), meta.dtype))
     return data, meta
 
 
-def _read_chunks(meta):
-    """One chunk per spatial volume as a start; the planner rechunks."""
-    return tuple(n if a in SPATIAL else 1 for a, n in zip(meta.axes, meta.shape))
+def region_reader(meta):
+    """A picklable reader of `meta`'s stack: ``reader[index]`` reads just that region."""
+    kind = "zarr" if meta.format in ("zarr", "ome-zarr") else "tiff"
+    return _Region(meta.path, kind, meta.shape, meta.dtype, meta.component)
+
+
+def _read_chunks(meta, chunks=None):
+    """One chunk per spatial volume, or `chunks` along the spatial axes."""
+    spatial = iter(chunks) if chunks is not None else None
+    return tuple((next(spatial) if spatial is not None else n) if a in SPATIAL else 1
+                 for a, n in zip(meta.axes, meta.shape))
 
 
 def _tiff_meta(path):
