@@ -425,3 +425,40 @@ def test_progress_bars_go_to_stderr(tmp_path, capsys):
               iterations=2, memory_limit="1GB", progress=True)
     captured = capsys.readouterr()
     assert "files" in captured.err and "s.tif" in captured.err and captured.out == ""
+
+
+def test_time_lapse_with_channels_restores_each_volume_with_its_channel_psf(tmp_path):
+    shape = (10, 32, 32)
+    psfs = ["gauss:1,1.5,1.5", "gauss:1,1,1"]
+    data = np.empty((2, 10, 2, 32, 32), np.uint16)  # T, Z, C, Y, X
+    for t in range(2):
+        for c in range(2):
+            data[t, :, c] = _observed(shape, seed=10 * t + c,
+                                      psf=restore.psf.from_spec(psfs[c], ndim=3))
+    tifffile.imwrite(tmp_path / "tl.tif", data, imagej=True, resolution=(10.0, 10.0),
+                     metadata={"axes": "TZCYX", "spacing": 0.3, "unit": "um",
+                               "finterval": 2.5, "Labels": ["dapi", "gfp"] * 20})
+    summary = run_batch([tmp_path / "tl.tif"], method="rl", psf=psfs, out=tmp_path / "o",
+                        iterations=3)
+    assert len(summary.results[0].parameters) == 4  # one entry per (t, c) volume
+    with tifffile.TiffFile(tmp_path / "o" / "tl.rl.tif") as tif:
+        assert tif.series[0].axes == "TZCYX"
+        ij = tif.imagej_metadata
+        assert ij["finterval"] == pytest.approx(2.5) and ij["Labels"][:2] == ["dapi", "gfp"]
+        result = tif.asarray()
+    for t in range(2):
+        for c in range(2):
+            reference = restore.richardson_lucy(data[t, :, c], psfs[c], iterations=3)
+            np.testing.assert_allclose(result[t, :, c], reference, rtol=1e-6, atol=1e-4)
+
+
+def test_an_ome_zarr_output_reads_back_with_its_calibration(tmp_path, monkeypatch):
+    _imagej_hyperstack(tmp_path / "big.tif", _observed((16, 256, 256)))
+    _leave_room(monkeypatch)
+    summary = run_batch([tmp_path / "big.tif"], method="wiener", psf="gauss:1,1.5,1.5",
+                        out=tmp_path / "out", snr=30, memory_limit="1GB")
+    assert summary.count("done") == 1, summary.results[0].message
+    data, meta = open_stack(tmp_path / "out" / "big.wiener.ome.zarr")
+    assert meta.format == "ome-zarr" and meta.axes == "ZYX" and data.shape == (16, 256, 256)
+    assert meta.voxel_size == pytest.approx({"Z": 0.3, "Y": 0.1, "X": 0.1})
+    assert meta.unit == "µm" and data.dtype == np.float32
