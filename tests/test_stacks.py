@@ -245,6 +245,16 @@ def test_one_psf_per_channel(tmp_path):
     assert psfs[0].shape != psfs[1].shape
     with pytest.raises(ValueError, match="given 3 times .* 2 channel"):
         psfs_for(["gauss:1"] * 3, meta)
+    narrow = restore.psf.from_spec("gauss:1,1,1", ndim=3)
+    n = narrow.shape[0]
+    wide = restore.psf.from_spec("gauss:1.5,1.5,1.5", ndim=3)
+    c = (wide.shape[0] - n) // 2
+    wide = wide[c:c + n, c:c + n, c:c + n]
+    tifffile.imwrite(tmp_path / "psfs.tif", np.stack([narrow, wide]).astype(np.float32))
+    from_file, _ = psfs_for([str(tmp_path / "psfs.tif")], meta)  # one file, a PSF per channel
+    assert len(from_file) == 2
+    np.testing.assert_allclose(from_file[0], narrow, atol=1e-6)
+    np.testing.assert_allclose(from_file[1], wide / wide.sum(), atol=1e-6)
 
 
 # ------------------------------------------------------------------- batch

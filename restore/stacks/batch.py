@@ -9,6 +9,7 @@ input) when the result fits in memory, OME-Zarr otherwise. A stack that fails
 is reported and the batch goes on; the summary counts done, skipped, failed.
 """
 
+import json
 import math
 import os
 import time
@@ -22,11 +23,11 @@ import numpy as np
 import restore
 
 from .discover import discover, output_stem
-from .plan import _size, parse_memory, plan_chunks, process_memory
+from .plan import parse_memory, plan_chunks, process_memory
 from .process import VolumeSource, chosen_parameters, decide, restore_volume, solver_for
 from .psfs import psfs_for
-from .stackio import SPATIAL, atomic_directory, atomic_file, open_stack, region_reader, \
-    write_tiff, write_zarr_begin
+from .stackio import SPATIAL, atomic_directory, atomic_file, open_stack, record_json, \
+    region_reader, write_tiff, write_zarr_begin
 
 __all__ = ["BatchSummary", "FileResult", "convert", "output_path", "run_batch"]
 
@@ -273,6 +274,7 @@ def _compute(*things, scheduler, workers, callback):
 
 def _run_one(job, *, scheduler, callback):
     import dask.array as da
+    import zarr
 
     result, reports = job.build()
     converted = result.map_blocks(_convert_block, job.dtype, dtype=job.dtype)
@@ -289,14 +291,9 @@ def _run_one(job, *, scheduler, callback):
             _, count, infos = _compute(store, clipped, pending, scheduler=scheduler,
                                        workers=workers, callback=callback)
             parameters = [chosen_parameters(r, i) for r, i in zip(reports, infos)]
-            import zarr
-
             group = zarr.open_group(str(tmp), mode="r+")
-            from .stackio import _record_json
-            import json
-
-            group.attrs["restore"] = json.loads(_record_json(job.record(parameters,
-                                                                        int(count))))
+            group.attrs["restore"] = json.loads(record_json(job.record(parameters,
+                                                                       int(count))))
     else:
         array, count, infos = _compute(converted, clipped, pending, scheduler=scheduler,
                                        workers=workers, callback=callback)
@@ -507,5 +504,3 @@ def _remove(path):
 def _shape(shape):
     return "×".join(str(n) for n in shape)
 
-
-_ = _size

@@ -514,7 +514,7 @@ def stale_temporaries(folder):
     return sorted(p for p in folder.iterdir() if pattern.match(p.name))
 
 
-def _record_json(record):
+def record_json(record):
     return json.dumps(record, default=_jsonable, sort_keys=True)
 
 
@@ -536,7 +536,7 @@ def write_tiff(tmp, data, meta, record, *, ome=False):
     """
     import tifffile
 
-    text = _record_json(record)
+    text = record_json(record)
     extratags = [(RECORD_TAG, "s", 0, text, True)]
     axes = meta.axes.replace("Q", "T") if meta.axes.count("Q") == 1 and "T" not in meta.axes \
         else meta.axes
@@ -564,7 +564,7 @@ def write_tiff(tmp, data, meta, record, *, ome=False):
         tifffile.imwrite(tmp, data, imagej=True, resolution=resolution, metadata=metadata,
                          extratags=extratags)
         return "imagej"
-    metadata = {"axes": meta.axes.replace("Q", "Q")}
+    metadata = {"axes": meta.axes}
     for axis, size in meta.voxel_size.items():
         metadata[f"PhysicalSize{axis}"] = size
         if meta.unit:
@@ -632,7 +632,7 @@ def write_zarr_begin(tmp, meta, shape, dtype, chunks, record):
     }]}
     if meta.channel_names:
         ome["omero"] = {"channels": [{"label": n} for n in meta.channel_names]}
-    group.attrs.update({"ome": ome, "restore": json.loads(_record_json(record)),
-                        "carried": json.loads(_record_json(meta.extra))})
+    group.attrs.update({"ome": ome, "restore": json.loads(record_json(record)),
+                        "carried": json.loads(record_json(meta.extra))})
     return group.create_array("0", shape=shape, dtype=dtype, chunks=chunks,
                               fill_value=0)
