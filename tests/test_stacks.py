@@ -103,6 +103,31 @@ def test_automatic_tikhonov_lambda_is_one_number_for_every_chunk():
     assert error <= 1e-2 * whole.max()  # closed form: seams of the edge model only
 
 
+def test_tv_chunks_share_one_absolute_weight():
+    """TV scales lam by a noise level each call estimates: chunks keep lam·σ̂ of the block."""
+    from restore.stacks.process import _central, _noise_weight_sigma
+
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="tv", lam=0.5, iterations=5,
+                                   memory_limit="25MB", return_info=True)
+    assert not report.plan.whole
+    block = f[_central(f.shape, report.decided_on)]
+    weight = 0.5 * _noise_weight_sigma(block)
+    whole = restore.tv(f, PSF3, lam=weight / _noise_weight_sigma(f), iterations=5)
+    error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_automatic_wiener_model_is_the_solvers_own():
+    """The NSR model fitted once and given to chunks reproduces restore.wiener's 'auto'."""
+    from restore.stacks.process import _wiener_fixed, _wiener_model
+
+    f = _observed().astype(np.float32)
+    psf = PSF3.astype(np.float32)
+    fixed = _wiener_fixed(f, psf, _wiener_model(f, psf), "auto")
+    np.testing.assert_allclose(fixed, restore.wiener(f, PSF3), rtol=1e-6, atol=1e-5)
+
+
 def test_a_volume_that_fits_is_restored_whole_exactly_as_the_solver():
     f = _observed().astype(np.float32)
     out, report = deconvolve_stack(f, PSF3, method="rl", iterations="auto",
