@@ -191,3 +191,13 @@ def test_readme_batch_command_runs_as_written(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "restored" / "stack.rl.tif").exists()
+
+
+def test_a_folder_used_as_input_and_out_is_not_fed_its_own_results(runner, stacks):
+    args = ["batch", str(stacks), "--method", "rl", "--psf", PSF, "--out", str(stacks),
+            "--iterations", "2"]
+    assert runner.invoke(cli, args).exit_code == 0
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0 and "2 files" in again.stderr and "2 skipped" in again.stderr
+    assert sorted(p.name for p in stacks.iterdir()) == ["s0.rl.tif", "s0.tif", "s1.rl.tif",
+                                                        "s1.tif"]

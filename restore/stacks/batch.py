@@ -392,7 +392,7 @@ def run_batch(inputs, *, method, psf, out, memory_limit="4GB", per_slice=False,
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out '{out}' is a file; give a folder for the results")
-    paths = discover(inputs)
+    paths = [p for p in discover(inputs) if not _is_own_output(p, out, method)]
     _check_collisions(paths, out, method)
     if not dry_run:
         out.mkdir(parents=True, exist_ok=True)
@@ -434,9 +434,13 @@ def _check_collisions(paths, out, method):
             raise ValueError(f"inputs '{seen[key]}' and '{path}' would both be written as "
                              f"'{out / key}.{method}.*'; rename one or run them separately")
         seen[key] = path
-        if any(c.resolve() == path.resolve() for c in _candidates(path, out, method)):
-            raise ValueError(f"input '{path}' is an output name of this batch; restore never "
-                             "overwrites its input: choose another --out")
+
+
+def _is_own_output(path, out, method):
+    """True for a result this batch writes (a folder given as input and as --out)."""
+    name = path.name.lower()
+    return path.parent.resolve() == out.resolve() and any(
+        name.endswith(f".{method}{suffix}") for suffix in (".tif", ".ome.tif", ".ome.zarr"))
 
 
 def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrite, dry_run,
