@@ -102,14 +102,6 @@ def convert(block, dtype):
     return np.clip(rounded, info.min, info.max).astype(dtype), clipped
 
 
-def _convert_block(block, dtype):
-    return convert(block, dtype)[0]
-
-
-def _clipped_block(block, dtype):
-    return np.array([convert(block, dtype)[1]], dtype=np.int64).reshape((1,) * block.ndim)
-
-
 # ------------------------------------------------------------------- naming
 
 
@@ -272,31 +264,40 @@ def _compute(*things, scheduler, workers, callback):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _write_block(block, target, dtype, block_info=None):
+    """Convert one restored chunk, write it into the Zarr `target`; its clipped count.
+
+    One task per chunk does both, so a chunk is dropped as soon as it is
+    written (two consumers of the same chunk would keep it alive).
+    """
+    data, clipped = convert(block, dtype)
+    target[tuple(slice(a, b) for a, b in block_info[0]["array-location"])] = data
+    return np.full((1,) * block.ndim, clipped, dtype=np.int64)
+
+
 def _run_one(job, *, scheduler, callback):
-    import dask.array as da
     import zarr
 
     result, reports = job.build()
-    converted = result.map_blocks(_convert_block, job.dtype, dtype=job.dtype)
-    clipped = result.map_blocks(_clipped_block, job.dtype, dtype=np.int64,
-                                chunks=tuple((1,) * len(c) for c in result.chunks)).sum()
     pending = [r.pending for r in reports]
     workers = max(1, min(os.cpu_count() or 1,
                          job.plan.budget // max(job.plan.task_bytes, 1)))
     if job.zarr:
         with atomic_directory(job.output) as tmp:
-            chunks = tuple(c[0] for c in converted.chunks)
-            target = write_zarr_begin(tmp, job.meta, converted.shape, job.dtype, chunks, {})
-            store = da.store(converted, target, lock=False, compute=False)
-            _, count, infos = _compute(store, clipped, pending, scheduler=scheduler,
-                                       workers=workers, callback=callback)
+            chunks = tuple(c[0] for c in result.chunks)
+            target = write_zarr_begin(tmp, job.meta, result.shape, job.dtype, chunks, {})
+            counts = result.map_blocks(_write_block, target, job.dtype, dtype=np.int64,
+                                       chunks=tuple((1,) * len(c) for c in result.chunks))
+            count, infos = _compute(counts.sum(), pending, scheduler=scheduler,
+                                    workers=workers, callback=callback)
             parameters = [chosen_parameters(r, i) for r, i in zip(reports, infos)]
             group = zarr.open_group(str(tmp), mode="r+")
             group.attrs["restore"] = json.loads(record_json(job.record(parameters,
                                                                        int(count))))
     else:
-        array, count, infos = _compute(converted, clipped, pending, scheduler=scheduler,
-                                       workers=workers, callback=callback)
+        array, infos = _compute(result, pending, scheduler=scheduler, workers=workers,
+                                callback=callback)
+        array, count = convert(array, job.dtype)
         parameters = [chosen_parameters(r, i) for r, i in zip(reports, infos)]
         with atomic_file(job.output) as tmp:
             write_tiff(tmp, np.asarray(array), job.meta, job.record(parameters, int(count)),
