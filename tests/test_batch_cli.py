@@ -201,3 +201,18 @@ def test_a_folder_used_as_input_and_out_is_not_fed_its_own_results(runner, stack
     assert again.exit_code == 0 and "2 files" in again.stderr and "2 skipped" in again.stderr
     assert sorted(p.name for p in stacks.iterdir()) == ["s0.rl.tif", "s0.tif", "s1.rl.tif",
                                                         "s1.tif"]
+
+
+def test_a_zarr_array_input(runner, tmp_path):
+    import zarr
+
+    volume = _stack()
+    array = zarr.create_array(str(tmp_path / "v.zarr"), shape=volume.shape, dtype=volume.dtype,
+                              chunks=(6, 20, 20))
+    array[:] = volume
+    result = runner.invoke(cli, ["batch", str(tmp_path / "v.zarr"), "--method", "rl", "--psf",
+                                 PSF, "--out", str(tmp_path / "o"), "--iterations", "3"])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(tifffile.imread(tmp_path / "o" / "v.rl.tif"),
+                               restore.richardson_lucy(volume, PSF, iterations=3),
+                               rtol=1e-5, atol=1e-4)

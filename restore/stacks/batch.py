@@ -135,18 +135,29 @@ def _volumes(meta, per_slice):
 
 
 def _describe_parameters(values):
-    """`key=value` text of the parameters, lists where volumes differ."""
+    """`key=value` text of the parameters; a range (or list) where volumes differ.
+
+    Examples
+    --------
+    >>> _describe_parameters([{"iterations": 9, "tv": 0.0}, {"iterations": 12, "tv": 0.0}])
+    'iterations=9..12, tv=0'
+    """
     if not values:
         return ""
-    keys = [k for k in values[0] if k not in ("boundary",)]
     parts = []
-    for key in keys:
+    for key in (k for k in values[0] if k != "boundary"):
         seen = [v.get(key) for v in values]
-        shown = [f"{x:.4g}" if isinstance(x, float) else str(x) for x in seen]
-        parts.append(f"{key}={shown[0]}" if len(set(shown)) == 1 else
-                     f"{key}={min(shown)}..{max(shown)}" if all(
-                         isinstance(x, (int, float)) for x in seen) else
-                     f"{key}=[{', '.join(shown)}]")
+
+        def show(x):
+            return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+        numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in seen)
+        if len({show(x) for x in seen}) == 1:
+            parts.append(f"{key}={show(seen[0])}")
+        elif numbers:
+            parts.append(f"{key}={show(min(seen))}..{show(max(seen))}")
+        else:
+            parts.append(f"{key}=[{', '.join(show(x) for x in seen)}]")
     return ", ".join(parts)
 
 
