@@ -165,7 +165,7 @@ class _Job:
     """One stack: its plan, lazy result and how it is written."""
 
     def __init__(self, path, *, method, options, psf_specs, out_dir, limit, per_slice,
-                 dtype):
+                 dtype, baseline):
         self.path = Path(path)
         self.method = method
         self.solver = solver_for(method)
@@ -177,7 +177,7 @@ class _Job:
         self.dtype = np.dtype(self.meta.dtype if dtype == "input" else dtype)
         self.limit = limit
         out_bytes = math.prod(self.meta.shape) * max(self.dtype.itemsize, 4)
-        self.baseline = process_memory()
+        self.baseline = baseline
         room = limit - self.baseline
         self.zarr = 2 * out_bytes > room / 2
         self.reserved = self.baseline + (0 if self.zarr else 2 * out_bytes)
@@ -409,6 +409,13 @@ def run_batch(inputs, *, method, psf, out, memory_limit="4GB", per_slice=False,
     if not dry_run:
         out.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary()
+    # the process's own memory (libraries loaded), measured once: what a file
+    # leaves behind (memory the allocator keeps) must not shrink the next file's chunks
+    import dask.array  # noqa: F401
+    import tifffile  # noqa: F401
+    import zarr  # noqa: F401
+
+    baseline = process_memory()
     client = None
     if scheduler and not dry_run:
         from distributed import Client
@@ -426,7 +433,7 @@ def run_batch(inputs, *, method, psf, out, memory_limit="4GB", per_slice=False,
                 path, method=method, options=options, specs=specs, out=out, limit=limit,
                 per_slice=per_slice, dtype=dtype, overwrite=overwrite, dry_run=dry_run,
                 scheduler=client if client is not None else "threads", say=say,
-                echo=echo, progress=progress))
+                echo=echo, progress=progress, baseline=baseline))
             if files_bar is not None:
                 files_bar.update(1)
     finally:
@@ -456,7 +463,7 @@ def _is_own_output(path, out, method):
 
 
 def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrite, dry_run,
-         scheduler, say, echo, progress):
+         scheduler, say, echo, progress, baseline):
     from restore.cli import _describe
 
     existing = [c for c in _candidates(path, out, method) if c.exists()]
@@ -468,7 +475,7 @@ def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrit
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             job = _Job(path, method=method, options=options, psf_specs=specs, out_dir=out,
-                       limit=limit, per_slice=per_slice, dtype=dtype)
+                       limit=limit, per_slice=per_slice, dtype=dtype, baseline=baseline)
             if dry_run:
                 line = (f"{path}: {job.meta.axes} {_shape(job.meta.shape)} {job.meta.dtype} "
                         f"({job.volume_count()} volume(s)) → {job.output}; "
