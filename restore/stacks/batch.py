@@ -464,8 +464,6 @@ def _is_own_output(path, out, method):
 
 def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrite, dry_run,
          scheduler, say, echo, progress, baseline):
-    from restore.cli import _describe
-
     existing = [c for c in _candidates(path, out, method) if c.exists()]
     if existing and not overwrite:
         say(f"{path}: skipped, {existing[0]} exists (--overwrite redoes it)")
@@ -513,6 +511,17 @@ def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrit
         echo(f"Error: {path}: {message}")
         return FileResult(path, "failed", None, message,
                           seconds=time.perf_counter() - start)
+
+
+def _describe(error):
+    """One line for an exception: its sentence, or 'file: reason' for bare OS errors."""
+    if isinstance(error, OSError) and error.strerror and error.filename is not None:
+        text = f"{error.filename}: {error.strerror}"
+    elif isinstance(error, MemoryError):
+        text = "not enough memory; give a lower --memory-limit or free memory"
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())
 
 
 def _remove(path):
