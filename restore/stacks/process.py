@@ -33,7 +33,8 @@ from restore.operators import prepare
 
 from .plan import plan_chunks, solve_bytes
 
-__all__ = ["METHODS", "ArraySource", "VolumeSource", "VolumeReport", "deconvolve_stack", "restore_volume", "solver_for"]
+__all__ = ["METHODS", "ArraySource", "VolumeReport", "VolumeSource", "deconvolve_stack",
+           "restore_volume", "solver_for"]
 
 #: CLI names -> library solver names.
 METHODS = {"inverse": "inverse", "wiener": "wiener", "tikhonov": "tikhonov",

@@ -252,7 +252,8 @@ def open_stack(path, *, chunks=None):
     if meta.dtype.kind not in "uif" or len(meta.shape) < 2 or 0 in meta.shape:
         raise ValueError(f"'{path}' holds {meta.dtype} data of shape {meta.shape}; give "
                          "a stack of real numbers with at least two axes")
-    data = da.from_array(region_reader(meta), chunks=_read_chunks(meta, chunks), name=f"read-{uuid.uuid4().hex}",
+    data = da.from_array(region_reader(meta), chunks=_read_chunks(meta, chunks),
+                         name=f"read-{uuid.uuid4().hex}",
                          meta=np.empty((0,) * len(meta.shape), meta.dtype))
     return data, meta
 
