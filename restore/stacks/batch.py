@@ -415,6 +415,7 @@ def run_batch(inputs, *, method, psf, out, memory_limit="4GB", per_slice=False,
     import tifffile  # noqa: F401
     import zarr  # noqa: F401
 
+    _release_freed_memory()
     baseline = process_memory()
     client = None
     if scheduler and not dry_run:
@@ -511,6 +512,26 @@ def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrit
         echo(f"Error: {path}: {message}")
         return FileResult(path, "failed", None, message,
                           seconds=time.perf_counter() - start)
+
+
+def _release_freed_memory():
+    """Have glibc give freed arrays back to the system at once (Linux; no-op elsewhere).
+
+    glibc raises its mmap threshold after large blocks are freed, up to 32 MB,
+    after which chunk-sized arrays come from the heap and their memory stays
+    with the process: RSS crept to 1.4x the limit over a few hundred chunks.
+    A fixed threshold (what ``MALLOC_MMAP_THRESHOLD_=131072`` sets) keeps
+    every large array in its own mapping, returned when freed.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _describe(error):
