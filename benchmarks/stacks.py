@@ -18,8 +18,8 @@ figures, then the ratios (median of the repeats, best beside it) against
 the targets: chunked/whole throughput >= 0.75, chunked peak RSS <= limit +
 20 %.
 
-    python benchmarks/stacks.py                          # ~6-8 min on 2 cores
-    python benchmarks/stacks.py --memory-limit 150MB --repeat 1   # ~1-2 min
+    python benchmarks/stacks.py                          # ~15-20 min on 2 cores, 10 GB RAM
+    python benchmarks/stacks.py --memory-limit 200MB --repeat 1 --skip-skimage   # a few minutes
 """
 
 import argparse
