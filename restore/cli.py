@@ -982,3 +982,10 @@ def compare_command(clean_path, psf_spec, noise, methods, seed, tune, sweep_text
         click.echo(f"compare: {len(comparison.rows)} methods, {noise.describe()}, seed {seed}, "
                    f"{time.perf_counter() - start:.1f} s → "
                    + ", ".join(str(p) for p in paths), err=True)
+
+
+# --------------------------------------------------------------------- batch
+# Registered last: restore.cli_batch builds on the helpers above.
+from restore.cli_batch import batch_command  # noqa: E402
+
+cli.add_command(batch_command)

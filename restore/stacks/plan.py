@@ -1,0 +1,223 @@
+"""From a memory limit to a chunk shape and a halo.
+
+A chunk is restored on its own with a halo of the PSF's full support on each
+side (interior sides only; the stack's own borders keep the solver's boundary
+handling). With that halo the interior of the result agrees with restoring
+the whole volume at once to about 1e-3 of the peak (measured on the bundled
+stack for 20 Richardson-Lucy iterations: 7e-4; half the support gave 7e-3).
+
+Memory of one chunk's solve: the solvers work on the chunk plus its halo,
+mirrored out by half a PSF and closed by a seam as wide (the work grid, see
+:class:`restore.operators.WorkDomain`), and hold a number of float32 arrays of
+that size at their peak. The factors below were measured with
+:mod:`tracemalloc` on 3-D stacks (32-64 planes, 96-160 px) with a 21×31×31
+widefield PSF, plus a margin; the process's peak RSS in ``restore batch``
+stayed within the limit in benchmarks/stacks.py.
+"""
+
+import math
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from restore._backend import next_fast_length
+
+__all__ = ["ChunkPlan", "WORK_ARRAYS", "parse_memory", "plan_chunks", "process_memory"]
+
+#: Float32 work-grid arrays alive at a solver's peak (measured 3.7-4.2 for
+#: Wiener, Tikhonov and RL; 4.8-5.2 accelerated RL; 23-25 TV; 11-16 wavelet).
+WORK_ARRAYS = {"inverse": 5.0, "wiener": 5.0, "tikhonov": 5.0, "richardson_lucy": 5.0,
+               "richardson_lucy+accelerate": 6.0, "tv": 27.0, "wavelet": 18.0}
+#: Chunk sides are not cut below this (the halo would dominate the work).
+MIN_SIDE = 16
+_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
+          "t": 1e12, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_memory(text):
+    """Bytes from ``"4GB"``, ``"500MB"``, ``"2GiB"`` or a number of bytes.
+
+    Examples
+    --------
+    >>> parse_memory("4GB"), parse_memory("512MiB"), parse_memory(1000)
+    (4000000000, 536870912, 1000)
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*",
+                             str(text))
+        unit = match.group(2).lower() if match else None
+        if not match or unit not in _UNITS:
+            raise ValueError(f"memory limit {text!r} is not understood; give a size such as "
+                             "'4GB', '500MB' or '2GiB'")
+        value = float(match.group(1)) * _UNITS[unit]
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"memory limit {text!r} must be a positive size such as '4GB'")
+    return int(value)
+
+
+def process_memory():
+    """Resident memory of this process now, in bytes (150 MB when unknown)."""
+    try:
+        with open("/proc/self/statm") as file:
+            return int(file.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 150 * 10**6
+
+
+@dataclass
+class ChunkPlan:
+    """How one volume is cut.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        The volume's spatial shape.
+    chunks : tuple of int
+        Chunk shape (interior, without halo).
+    halo : tuple of int
+        Halo on each side, per axis (0 where the axis is not cut).
+    task_bytes : int
+        Estimated peak memory of one chunk's solve.
+    budget : int
+        Memory the plan had for one solve.
+    """
+
+    shape: tuple
+    chunks: tuple
+    halo: tuple
+    task_bytes: int
+    budget: int
+
+    @property
+    def count(self):
+        """Number of chunks."""
+        return math.prod(-(-n // c) for n, c in zip(self.shape, self.chunks))
+
+    @property
+    def whole(self):
+        """True when the volume is one chunk (restored as a whole, no halo)."""
+        return self.count == 1
+
+    def describe(self):
+        """One line for people."""
+        if self.whole:
+            return (f"whole volume {_shape(self.shape)} in one piece "
+                    f"(~{_size(self.task_bytes)} of {_size(self.budget)})")
+        grid = "x".join(str(-(-n // c)) for n, c in zip(self.shape, self.chunks))
+        return (f"{self.count} chunks ({grid}) of {_shape(self.chunks)} with halo "
+                f"{_shape(self.halo)} (~{_size(self.task_bytes)} each of "
+                f"{_size(self.budget)})")
+
+
+def _shape(shape):
+    return "×".join(str(n) for n in shape)
+
+
+def _size(nbytes):
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= factor:
+            return f"{nbytes / factor:.3g} {unit}"
+    return f"{nbytes} B"
+
+
+def work_shape(block_shape, psf_shape):
+    """The solvers' work grid for a block: mirrored out by k//2+1, a seam as wide, fast sizes."""
+    return tuple(next_fast_length(n + 3 * (k // 2 + 1)) for n, k in zip(block_shape, psf_shape))
+
+
+def solve_bytes(block_shape, psf_shape, method, *, accelerate=False):
+    """Estimated peak bytes of one solve on a block (halo included)."""
+    key = method + ("+accelerate" if accelerate and method == "richardson_lucy" else "")
+    work = math.prod(work_shape(block_shape, psf_shape))
+    block = math.prod(block_shape)
+    # work arrays + the block read (float32) and its result and their copies
+    return int(WORK_ARRAYS.get(key, 6.0) * work * 4 + 4 * block * 4)
+
+
+def _candidates(n, halo):
+    """Chunk lengths along an axis of length `n`: n, n/2, n/3... down to MIN_SIDE."""
+    lengths, parts = [], 1
+    while True:
+        length = -(-n // parts)
+        if lengths and length < max(MIN_SIDE, halo // 2):
+            break
+        if not lengths or length != lengths[-1]:
+            lengths.append(length)
+        if length == 1:
+            break
+        parts += 1
+    return lengths
+
+
+def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
+                accelerate=False, reserved=0, halo=None):
+    """Choose the chunk shape and halo for a volume under a memory limit.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Spatial shape of the volume (z, y, x) or (y, x).
+    psf_shape : tuple of int
+        The PSF's shape (same number of axes).
+    memory_limit : int
+        Bytes one solve may use (what is left of the limit after the
+        process itself and any result held in memory: `reserved`).
+    method : str
+        Solver name (sets how many work arrays a solve holds).
+    accelerate : bool
+        Accelerated Richardson-Lucy (one more work array).
+    reserved : int
+        Bytes of the limit already taken.
+    halo : tuple of int, optional
+        Halo per axis; default the PSF's shape (its full support).
+
+    Returns
+    -------
+    ChunkPlan
+        The whole volume when it fits; else the chunking with the least
+        total work (halo and padding included) whose solve fits.
+
+    Raises
+    ------
+    ValueError
+        If not even the smallest chunk fits in the limit.
+
+    Examples
+    --------
+    >>> plan = plan_chunks((32, 512, 512), (21, 31, 31), memory_limit=100e6)
+    >>> plan.whole, plan.halo
+    (False, (0, 31, 31))
+    """
+    shape, psf_shape = tuple(int(n) for n in shape), tuple(int(k) for k in psf_shape)
+    budget = int(memory_limit - reserved)
+    halo = tuple(psf_shape) if halo is None else tuple(int(h) for h in halo)
+    whole = solve_bytes(shape, psf_shape, method, accelerate=accelerate)
+    if whole <= budget:
+        return ChunkPlan(shape, shape, (0,) * len(shape), whole, budget)
+    best = None
+    options = [_candidates(n, h) for n, h in zip(shape, halo)]
+    for chunks in np.ndindex(*(len(o) for o in options)):
+        chunk = tuple(o[i] for o, i in zip(options, chunks))
+        if chunk == shape:
+            continue
+        cut = tuple(h if c < n else 0 for c, n, h in zip(chunk, shape, halo))
+        block = tuple(min(n, c + 2 * h) for c, n, h in zip(chunk, shape, cut))
+        need = solve_bytes(block, psf_shape, method, accelerate=accelerate)
+        if need > budget:
+            continue
+        count = math.prod(-(-n // c) for n, c in zip(shape, chunk))
+        work = count * math.prod(work_shape(block, psf_shape))
+        if best is None or work < best[0]:
+            best = (work, ChunkPlan(shape, chunk, cut, need, budget))
+    if best is None:
+        smallest = tuple(o[-1] for o in options)
+        block = tuple(min(n, c + 2 * h) for c, n, h in zip(smallest, shape, halo))
+        need = solve_bytes(block, psf_shape, method, accelerate=accelerate) + reserved
+        raise ValueError(
+            f"the memory limit ({_size(memory_limit)}) is too small for a {_shape(shape)} "
+            f"volume with a {_shape(psf_shape)} PSF; give at least {_size(need)}")
+    return best[1]

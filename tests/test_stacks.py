@@ -1,0 +1,499 @@
+"""Tests for restore/stacks: chunked solves, stack I/O with metadata, the batch driver."""
+
+import hashlib
+import json
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pytest
+import tifffile
+
+import restore
+from restore.stacks import (
+    deconvolve_stack,
+    discover,
+    open_stack,
+    parse_memory,
+    plan_chunks,
+    read_record,
+)
+from restore.stacks import batch as batch_module
+from restore.stacks.batch import convert, run_batch
+from restore.stacks.psfs import psfs_for
+
+PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
+SMALL_LIMIT = "4MB"  # cuts a 16 x 64 x 64 volume into 8 chunks (2 x 4) for RL
+SHAPE = (16, 64, 64)
+
+
+def _scene(shape=SHAPE, seed=0, peak=200.0):
+    """Beads and a bar on a background, in photons."""
+    rng = np.random.default_rng(seed)
+    g = np.full(shape, 5.0)
+    for _ in range(25):
+        z, y, x = (rng.integers(2, n - 2) for n in shape)
+        g[z - 1:z + 2, y - 1:y + 2, x - 1:x + 2] += peak * rng.uniform(0.3, 1.0)
+    g[shape[0] // 2, 10:50, 30:33] += peak / 2
+    return g
+
+
+def _observed(shape=SHAPE, seed=0, psf=PSF3, peak=200.0):
+    """The scene blurred by `psf` with Poisson noise, as uint16 counts."""
+    blurred = restore.blur(_scene(shape, seed, peak), psf)
+    return np.random.default_rng(seed + 1).poisson(np.maximum(blurred, 0)).astype(np.uint16)
+
+
+def _interior(array, psf_shape):
+    """`array` without a half PSF at each border of the stack."""
+    m = [k // 2 for k in psf_shape]
+    return array[tuple(slice(h, n - h) for h, n in zip(m, array.shape))]
+
+
+# ------------------------------------------------------------------ chunking
+
+
+@pytest.mark.parametrize("kind", ["numpy", "dask"])  # tasks reading regions; map_overlap
+def test_chunked_rl_matches_whole_volume_inside_the_stack(kind):
+    import dask.array as da
+
+    f = _observed().astype(np.float32)
+    whole = restore.richardson_lucy(f, PSF3, iterations=15)
+    given = f if kind == "numpy" else da.from_array(f, chunks=(16, 32, 32))
+    chunked, report = deconvolve_stack(given, PSF3, method="rl", iterations=15,
+                                       memory_limit=SMALL_LIMIT, return_info=True)
+    assert report.plan.count > 4 and report.plan.halo[1:] == PSF3.shape[1:]
+    error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_without_a_halo_the_seams_show():
+    """The comparison above can fail: with no halo the chunks disagree."""
+    f = _observed().astype(np.float32)
+    whole = restore.richardson_lucy(f, PSF3, iterations=15)
+    seams = deconvolve_stack(f, PSF3, method="rl", iterations=15, memory_limit=SMALL_LIMIT,
+                             halo=(0, 0, 0))
+    error = np.abs(_interior(seams, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error > 1e-2 * whole.max()
+
+
+def test_automatic_iterations_are_decided_once_for_every_chunk():
+    f = _observed().astype(np.float32)
+    auto, report = deconvolve_stack(f, PSF3, method="rl", iterations="auto",
+                                    memory_limit=SMALL_LIMIT, return_info=True)
+    k = report.chosen["iterations"]
+    assert report.decided_on is not None and 1 <= k < 500
+    # the same count given explicitly gives the same chunks, bit for bit...
+    explicit = deconvolve_stack(f, PSF3, method="rl", iterations=k, memory_limit=SMALL_LIMIT)
+    np.testing.assert_array_equal(auto, explicit)
+    # ...and agrees with the whole volume restored with that count
+    whole = restore.richardson_lucy(f, PSF3, iterations=k)
+    error = np.abs(_interior(auto, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_automatic_tikhonov_lambda_is_one_number_for_every_chunk():
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="tikhonov", memory_limit=SMALL_LIMIT,
+                                   return_info=True)
+    lam = report.chosen["lam"]
+    explicit = deconvolve_stack(f, PSF3, method="tikhonov", lam=lam, memory_limit=SMALL_LIMIT)
+    np.testing.assert_array_equal(out, explicit)
+    whole = restore.tikhonov(f, PSF3, lam=lam)
+    error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-2 * whole.max()  # closed form: seams of the edge model only
+
+
+def test_tv_chunks_share_one_absolute_weight():
+    """TV scales lam by a noise level each call estimates: chunks keep lam·σ̂ of the block."""
+    from restore.stacks.process import _central, _noise_weight_sigma
+
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="tv", lam=0.5, iterations=5,
+                                   memory_limit="25MB", return_info=True)
+    assert not report.plan.whole
+    block = f[_central(f.shape, report.decided_on)]
+    weight = 0.5 * _noise_weight_sigma(block)
+    whole = restore.tv(f, PSF3, lam=weight / _noise_weight_sigma(f), iterations=5)
+    error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_automatic_wiener_model_is_the_solvers_own():
+    """The NSR model fitted once and given to chunks reproduces restore.wiener's 'auto'."""
+    from restore.stacks.process import _wiener_fixed, _wiener_model
+
+    f = _observed().astype(np.float32)
+    psf = PSF3.astype(np.float32)
+    fixed = _wiener_fixed(f, psf, _wiener_model(f, psf), "auto")
+    np.testing.assert_allclose(fixed, restore.wiener(f, PSF3), rtol=1e-6, atol=1e-5)
+
+
+def test_a_volume_that_fits_is_restored_whole_exactly_as_the_solver():
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="rl", iterations="auto",
+                                   memory_limit="1GB", return_info=True)
+    whole, info = restore.richardson_lucy(f, PSF3, iterations="auto", return_info=True)
+    assert report.plan.whole and report.chosen["iterations"] == info.iterations
+    np.testing.assert_array_equal(out, whole)
+
+
+def test_thin_stack_with_a_deeper_psf_is_restored():
+    psf = restore.psf.gaussian((3.0, 1.5, 1.5))  # 25 planes
+    f = _observed((25, 48, 48), psf=psf)[8:17].astype(np.float32)  # 9 planes of a deep scene
+    with pytest.raises(ValueError, match="larger than"):
+        restore.richardson_lucy(f, psf, iterations=5)
+    out = deconvolve_stack(f, psf, method="rl", iterations=5, memory_limit="1GB")
+    # reference by hand: mirror the planes out to the PSF's depth, restore, crop
+    padded = np.pad(f, ((8, 8), (0, 0), (0, 0)), mode="symmetric")
+    reference = restore.richardson_lucy(padded, psf, iterations=5)
+    np.testing.assert_allclose(out, reference[8:17], rtol=1e-5, atol=1e-5 * reference.max())
+    assert out.shape == f.shape and np.all(out >= 0)
+
+
+def test_plan_fits_the_limit_and_refuses_an_impossible_one():
+    plan = plan_chunks((32, 512, 512), (21, 31, 31), memory_limit=100e6)
+    assert not plan.whole and plan.task_bytes <= 100e6
+    assert plan.halo == (0, 31, 31)  # z not cut: a halo only where chunks meet
+    with pytest.raises(ValueError, match="memory limit .* too small"):
+        plan_chunks((32, 512, 512), (21, 31, 31), memory_limit=1e6)
+
+
+@pytest.mark.parametrize("text, expected", [("4GB", 4 * 10**9), ("500MB", 5 * 10**8),
+                                            ("2GiB", 2 * 2**30), ("1e6", 10**6)])
+def test_parse_memory(text, expected):
+    assert parse_memory(text) == expected
+
+
+@pytest.mark.parametrize("text", ["lots", "-1GB", "0", "4 parsecs"])
+def test_parse_memory_refuses_nonsense(text):
+    with pytest.raises(ValueError, match="memory limit"):
+        parse_memory(text)
+
+
+# ------------------------------------------------------------------- dtypes
+
+
+def test_convert_counts_what_it_clips():
+    values = np.array([-3.2, 0.4, 1.6, 65535.4, 65536.0, 1e6])
+    out, clipped = convert(values, np.uint16)
+    np.testing.assert_array_equal(out, [0, 0, 2, 65535, 65535, 65535])
+    assert out.dtype == np.uint16 and clipped == 3
+    with pytest.raises(ValueError, match="NaN"):
+        convert(np.array([np.nan]), np.uint8)
+
+
+# ----------------------------------------------------------------- reading
+
+
+def _imagej_hyperstack(path, data, axes="ZYX", **metadata):
+    tifffile.imwrite(path, data, imagej=True, resolution=(10.0, 10.0),
+                     metadata={"axes": axes, "spacing": 0.3, "unit": "um", **metadata})
+
+
+def test_imagej_calibration_is_read(tmp_path):
+    path = tmp_path / "cells.tif"
+    _imagej_hyperstack(path, np.zeros((2, 4, 3, 16, 16), np.uint16), axes="TZCYX",
+                       Labels=["dapi", "gfp", "rfp"] * 8)
+    data, meta = open_stack(path)
+    assert meta.axes == "TZCYX" and data.shape == (2, 4, 3, 16, 16)
+    assert meta.voxel_size == pytest.approx({"Z": 0.3, "Y": 0.1, "X": 0.1})
+    assert meta.unit == "µm" and meta.channel_names == ["dapi", "gfp", "rfp"]
+
+
+def test_ome_calibration_and_optics_are_read(tmp_path):
+    path = tmp_path / "cells.ome.tif"
+    tifffile.imwrite(path, np.zeros((2, 8, 16, 16), np.uint16), ome=True,
+                     photometric="minisblack", metadata={
+                         "axes": "CZYX", "PhysicalSizeX": 0.065, "PhysicalSizeY": 0.065,
+                         "PhysicalSizeZ": 0.2, "Channel": {"Name": ["a", "b"]}})
+    data, meta = open_stack(path)
+    assert meta.format == "ome-tiff" and meta.axes == "CZYX"
+    assert meta.voxel_size == pytest.approx({"X": 0.065, "Y": 0.065, "Z": 0.2})
+    assert meta.unit == "µm" and meta.channel_names == ["a", "b"]
+
+
+def test_zarr_input_is_read_lazily(tmp_path):
+    import zarr
+
+    volume = _observed()
+    array = zarr.create_array(str(tmp_path / "v.zarr"), shape=volume.shape, dtype=volume.dtype,
+                              chunks=(8, 32, 32))
+    array[:] = volume
+    data, meta = open_stack(tmp_path / "v.zarr")
+    assert meta.format == "zarr" and meta.axes == "ZYX"
+    np.testing.assert_array_equal(data[3:5, 10:20].compute(), volume[3:5, 10:20])
+
+
+def test_discover_folders_globs_and_zarr(tmp_path):
+    import zarr
+
+    for name in ("a.tif", "b.ome.tif", "notes.txt", ".hidden.tif"):
+        (tmp_path / name).write_bytes(b"x")
+    zarr.create_array(str(tmp_path / "c.zarr"), shape=(4, 4), dtype="u2")
+    assert [p.name for p in discover([tmp_path])] == ["a.tif", "b.ome.tif", "c.zarr"]
+    assert [p.name for p in discover([str(tmp_path / "*.tif"), tmp_path / "a.tif"])] == [
+        "a.tif", "b.ome.tif"]
+    with pytest.raises(ValueError, match="matches no"):
+        discover([str(tmp_path / "*.png")])
+    with pytest.raises(ValueError, match="does not exist"):
+        discover([tmp_path / "missing.tif"])
+
+
+# --------------------------------------------------------------------- PSFs
+
+
+def test_widefield_spec_takes_the_voxel_size_from_the_file(tmp_path):
+    path = tmp_path / "cells.tif"
+    tifffile.imwrite(path, np.zeros((8, 16, 16), np.uint16), imagej=True,
+                     resolution=(10.0, 10.0),
+                     metadata={"axes": "ZYX", "spacing": 0.25, "unit": "um"})
+    _, meta = open_stack(path)
+    (psf,), _ = psfs_for(["widefield:1.2,0.52,1.33"], meta)
+    np.testing.assert_allclose(psf, restore.psf.widefield(1.2, 0.52, 1.33, 0.1, 0.25))
+    with pytest.warns(UserWarning, match="records 0.25"):
+        (psf,), _ = psfs_for(["widefield:1.2,0.52,1.33,0.1,0.5"], meta)
+    np.testing.assert_allclose(psf, restore.psf.widefield(1.2, 0.52, 1.33, 0.1, 0.25))
+    plain = tmp_path / "plain.tif"
+    tifffile.imwrite(plain, np.zeros((8, 16, 16), np.uint16))
+    with pytest.raises(ValueError, match="lacks PIXEL, ZSTEP"):
+        psfs_for(["widefield:1.2,0.52,1.33"], open_stack(plain)[1])
+
+
+def test_one_psf_per_channel(tmp_path):
+    path = tmp_path / "two.tif"
+    tifffile.imwrite(path, np.zeros((8, 2, 16, 16), np.uint16), imagej=True,
+                     metadata={"axes": "ZCYX"})
+    _, meta = open_stack(path)
+    psfs, _ = psfs_for(["gauss:1,1,1", "gauss:1,2,2"], meta)
+    assert [p.shape for p in psfs] == [restore.psf.from_spec(s, ndim=3).shape
+                                       for s in ("gauss:1,1,1", "gauss:1,2,2")]
+    assert psfs[0].shape != psfs[1].shape
+    with pytest.raises(ValueError, match="given 3 times .* 2 channel"):
+        psfs_for(["gauss:1"] * 3, meta)
+    narrow = restore.psf.from_spec("gauss:1,1,1", ndim=3)
+    n = narrow.shape[0]
+    wide = restore.psf.from_spec("gauss:1.5,1.5,1.5", ndim=3)
+    c = (wide.shape[0] - n) // 2
+    wide = wide[c:c + n, c:c + n, c:c + n]
+    tifffile.imwrite(tmp_path / "psfs.tif", np.stack([narrow, wide]).astype(np.float32))
+    from_file, _ = psfs_for([str(tmp_path / "psfs.tif")], meta)  # one file, a PSF per channel
+    assert len(from_file) == 2
+    np.testing.assert_allclose(from_file[0], narrow, atol=1e-6)
+    np.testing.assert_allclose(from_file[1], wide / wide.sum(), atol=1e-6)
+
+
+# ------------------------------------------------------------------- batch
+
+
+def test_batch_keeps_imagej_calibration_and_records_what_was_done(tmp_path):
+    volume = _observed()
+    _imagej_hyperstack(tmp_path / "cells.tif", volume)
+    before = hashlib.sha256((tmp_path / "cells.tif").read_bytes()).hexdigest()
+    summary = run_batch([tmp_path / "cells.tif"], method="rl", psf="gauss:1,1.5,1.5",
+                        out=tmp_path / "out", iterations=4)
+    assert summary.count("done") == 1
+    out = tmp_path / "out" / "cells.rl.tif"
+    with tifffile.TiffFile(out) as tif:
+        ij = tif.imagej_metadata
+        assert tif.series[0].axes == "ZYX" and tif.series[0].dtype == np.float32
+        assert tif.pages[0].resolution == pytest.approx((10.0, 10.0))
+        assert ij["spacing"] == pytest.approx(0.3) and ij["unit"] == "um"
+        result = tif.asarray()
+    record = read_record(out)
+    assert record["method"] == "richardson_lucy" and record["parameters"]["iterations"] == 4
+    assert "restore:" in ij["Info"]
+    np.testing.assert_allclose(result, restore.richardson_lucy(volume, PSF3, iterations=4),
+                               rtol=1e-6, atol=1e-4)
+    assert hashlib.sha256((tmp_path / "cells.tif").read_bytes()).hexdigest() == before
+
+
+def test_batch_keeps_ome_calibration_and_channels(tmp_path):
+    volume = np.stack([_observed(seed=1), _observed(seed=2)])
+    tifffile.imwrite(tmp_path / "c.ome.tif", volume, ome=True, photometric="minisblack",
+                     metadata={"axes": "CZYX", "PhysicalSizeX": 0.065, "PhysicalSizeY": 0.065,
+                               "PhysicalSizeZ": 0.2, "Channel": {"Name": ["dapi", "gfp"]}})
+    psfs = ["gauss:1,1.5,1.5", "gauss:1,1,1"]
+    run_batch([tmp_path / "c.ome.tif"], method="rl", psf=psfs, out=tmp_path, iterations=3)
+    out = tmp_path / "c.rl.ome.tif"
+    with tifffile.TiffFile(out) as tif:
+        pixels = next(e for e in ElementTree.fromstring(tif.ome_metadata).iter()
+                      if e.tag.endswith("Pixels"))
+        names = [e.get("Name") for e in pixels if e.tag.endswith("Channel")]
+        result = tif.asarray()
+    assert names == ["dapi", "gfp"]
+    assert float(pixels.get("PhysicalSizeX")) == pytest.approx(0.065)
+    assert float(pixels.get("PhysicalSizeZ")) == pytest.approx(0.2)
+    for c, spec in enumerate(psfs):  # each channel with its own PSF
+        reference = restore.richardson_lucy(volume[c], spec, iterations=3)
+        np.testing.assert_allclose(result[c], reference, rtol=1e-6, atol=1e-4)
+
+
+def _leave_room(monkeypatch, room=12 * 10**6, limit=10**9):
+    """Pretend the process already uses all of `limit` but `room` bytes."""
+    monkeypatch.setattr(batch_module, "process_memory", lambda: limit - room)
+
+
+def test_batch_writes_ome_zarr_when_the_result_does_not_fit(tmp_path, monkeypatch):
+    import zarr
+
+    volume = _observed((16, 256, 256))  # a 4 MB float32 result: more than 12 MB / 4
+    _imagej_hyperstack(tmp_path / "big.tif", volume)
+    _leave_room(monkeypatch)
+    summary = run_batch([tmp_path / "big.tif"], method="rl", psf="gauss:1,1.5,1.5",
+                        out=tmp_path / "out", iterations=10, memory_limit="1GB")
+    out = tmp_path / "out" / "big.rl.ome.zarr"
+    assert summary.count("done") == 1 and out.is_dir()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["big.rl.ome.zarr"]
+    group = zarr.open_group(str(out), mode="r")
+    image = group.attrs["ome"]["multiscales"][0]
+    assert image["datasets"][0]["coordinateTransformations"][0]["scale"] == pytest.approx(
+        [0.3, 0.1, 0.1])
+    assert [a["name"] for a in image["axes"]] == ["z", "y", "x"]
+    record = group.attrs["restore"]
+    assert "chunks" in record["chunks"] and record["parameters"]["iterations"] == 10
+    whole = restore.richardson_lucy(volume, PSF3, iterations=10)
+    error = np.abs(_interior(np.asarray(group["0"]), PSF3.shape)
+                   - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_integer_output_reports_the_values_it_clips(tmp_path):
+    volume = _observed(peak=60000.0)
+    path = tmp_path / "bright.tif"
+    _imagej_hyperstack(path, volume)
+    lines = []
+    summary = run_batch([path], method="rl", psf="gauss:1,1.5,1.5", out=tmp_path / "out",
+                        iterations=20, dtype="uint16", echo=lines.append)
+    restored = restore.richardson_lucy(volume, PSF3, iterations=20)
+    expected = int(np.count_nonzero(np.rint(restored) > 65535))
+    assert expected > 0 and summary.results[0].clipped == expected
+    assert any(f"{expected} values" in line and "clipped" in line for line in lines)
+    stored = tifffile.imread(tmp_path / "out" / "bright.rl.tif")
+    assert stored.dtype == np.uint16
+    np.testing.assert_array_equal(stored, np.clip(np.rint(restored), 0, 65535))
+
+
+def test_a_corrupt_file_is_reported_and_the_batch_goes_on(tmp_path):
+    _imagej_hyperstack(tmp_path / "good.tif", _observed())
+    (tmp_path / "bad.tif").write_bytes(b"II*\x00 this is not a TIFF")
+    lines = []
+    summary = run_batch([tmp_path], method="rl", psf="gauss:1,1.5,1.5", out=tmp_path / "o",
+                        iterations=2, echo=lines.append)
+    assert [r.status for r in summary.results] == ["failed", "done"]
+    assert "bad.tif" in summary.failed[0].message or "bad.tif" in str(summary.failed[0].path)
+    assert any(line.startswith("Error: ") and "bad.tif" in line for line in lines)
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["good.rl.tif"]
+
+
+def test_a_rerun_skips_finished_outputs_and_overwrite_redoes_them(tmp_path):
+    _imagej_hyperstack(tmp_path / "s.tif", _observed())
+    options = dict(method="rl", psf="gauss:1,1.5,1.5", out=tmp_path / "o", iterations=2)
+    assert run_batch([tmp_path / "s.tif"], **options).count("done") == 1
+    stamp = (tmp_path / "o" / "s.rl.tif").stat().st_mtime_ns
+    assert run_batch([tmp_path / "s.tif"], **options).count("skipped") == 1
+    assert (tmp_path / "o" / "s.rl.tif").stat().st_mtime_ns == stamp
+    assert run_batch([tmp_path / "s.tif"], overwrite=True, **options).count("done") == 1
+
+
+@pytest.mark.parametrize("where", ["tiff", "zarr"])
+def test_interrupt_leaves_no_partial_output(tmp_path, monkeypatch, where):
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if where == "tiff":
+        _imagej_hyperstack(tmp_path / "s.tif", _observed())
+        monkeypatch.setattr(batch_module, "write_tiff", interrupted)
+    else:
+        _imagej_hyperstack(tmp_path / "s.tif", _observed((16, 256, 256)))
+        _leave_room(monkeypatch)
+        solve = restore.SOLVERS["richardson_lucy"]
+        calls = []
+
+        def interrupted_in_a_chunk(*args, **kwargs):  # Ctrl-C while chunks are written
+            calls.append(1)
+            if len(calls) == 4:
+                raise KeyboardInterrupt
+            return solve(*args, **kwargs)
+
+        monkeypatch.setitem(restore.SOLVERS, "richardson_lucy", interrupted_in_a_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([tmp_path / "s.tif"], method="rl", psf="gauss:1,1.5,1.5",
+                  out=tmp_path / "o", iterations=2, memory_limit="1GB")
+    assert list((tmp_path / "o").iterdir()) == []
+
+
+def test_per_slice_restores_each_plane_in_2d(tmp_path):
+    scene = _scene((5, 48, 48))
+    psf2 = restore.psf.from_spec("gauss:1.5")
+    blurred = np.stack([restore.blur(plane, psf2) for plane in scene])
+    volume = np.random.default_rng(3).poisson(blurred).astype(np.uint16)
+    _imagej_hyperstack(tmp_path / "p.tif", volume)
+    run_batch([tmp_path / "p.tif"], method="rl", psf="gauss:1.5", out=tmp_path, iterations=3,
+              per_slice=True)
+    result = tifffile.imread(tmp_path / "p.rl.tif")
+    for z in range(5):
+        np.testing.assert_allclose(result[z], restore.richardson_lucy(volume[z], "gauss:1.5",
+                                                                      iterations=3),
+                                   rtol=1e-6, atol=1e-4)
+
+
+def test_a_local_cluster_runs_the_same_batch(tmp_path):
+    from distributed import LocalCluster
+
+    volume = _observed()
+    _imagej_hyperstack(tmp_path / "s.tif", volume)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        summary = run_batch([tmp_path / "s.tif"], method="rl", psf="gauss:1,1.5,1.5",
+                            out=tmp_path / "o", iterations=5, scheduler=cluster.scheduler_address)
+    assert summary.count("done") == 1
+    result = tifffile.imread(tmp_path / "o" / "s.rl.tif")
+    np.testing.assert_allclose(result, restore.richardson_lucy(volume, PSF3, iterations=5),
+                               rtol=1e-6, atol=1e-4)
+    assert json.dumps(read_record(tmp_path / "o" / "s.rl.tif"))
+
+
+def test_progress_bars_go_to_stderr(tmp_path, capsys):
+    _imagej_hyperstack(tmp_path / "s.tif", _observed())
+    run_batch([tmp_path / "s.tif"], method="rl", psf="gauss:1,1.5,1.5", out=tmp_path / "o",
+              iterations=2, memory_limit="1GB", progress=True)
+    captured = capsys.readouterr()
+    assert "files" in captured.err and "s.tif" in captured.err and captured.out == ""
+
+
+def test_time_lapse_with_channels_restores_each_volume_with_its_channel_psf(tmp_path):
+    shape = (10, 32, 32)
+    psfs = ["gauss:1,1.5,1.5", "gauss:1,1,1"]
+    data = np.empty((2, 10, 2, 32, 32), np.uint16)  # T, Z, C, Y, X
+    for t in range(2):
+        for c in range(2):
+            data[t, :, c] = _observed(shape, seed=10 * t + c,
+                                      psf=restore.psf.from_spec(psfs[c], ndim=3))
+    tifffile.imwrite(tmp_path / "tl.tif", data, imagej=True, resolution=(10.0, 10.0),
+                     metadata={"axes": "TZCYX", "spacing": 0.3, "unit": "um",
+                               "finterval": 2.5, "Labels": ["dapi", "gfp"] * 20})
+    summary = run_batch([tmp_path / "tl.tif"], method="rl", psf=psfs, out=tmp_path / "o",
+                        iterations=3)
+    assert len(summary.results[0].parameters) == 4  # one entry per (t, c) volume
+    with tifffile.TiffFile(tmp_path / "o" / "tl.rl.tif") as tif:
+        assert tif.series[0].axes == "TZCYX"
+        ij = tif.imagej_metadata
+        assert ij["finterval"] == pytest.approx(2.5) and ij["Labels"][:2] == ["dapi", "gfp"]
+        result = tif.asarray()
+    for t in range(2):
+        for c in range(2):
+            reference = restore.richardson_lucy(data[t, :, c], psfs[c], iterations=3)
+            np.testing.assert_allclose(result[t, :, c], reference, rtol=1e-6, atol=1e-4)
+
+
+def test_an_ome_zarr_output_reads_back_with_its_calibration(tmp_path, monkeypatch):
+    _imagej_hyperstack(tmp_path / "big.tif", _observed((16, 256, 256)))
+    _leave_room(monkeypatch)
+    summary = run_batch([tmp_path / "big.tif"], method="wiener", psf="gauss:1,1.5,1.5",
+                        out=tmp_path / "out", snr=30, memory_limit="1GB")
+    assert summary.count("done") == 1, summary.results[0].message
+    data, meta = open_stack(tmp_path / "out" / "big.wiener.ome.zarr")
+    assert meta.format == "ome-zarr" and meta.axes == "ZYX" and data.shape == (16, 256, 256)
+    assert meta.voxel_size == pytest.approx({"Z": 0.3, "Y": 0.1, "X": 0.1})
+    assert meta.unit == "µm" and data.dtype == np.float32
