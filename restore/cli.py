@@ -647,6 +647,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 @click.option("--isotropic/--anisotropic", default=True, show_default=True,
               help="Isotropic TV, or anisotropic (favours axis-aligned edges).")
 @click.option("--nonnegative/--allow-negative", default=None,
+              callback=lambda ctx, param, value: "auto" if value is None else value,
               help="Constrain the estimate to x >= 0, or not. Default: constrain "
                    "intensities, not signed data (values well below zero).")
 @_iterations_option(300)
@@ -666,7 +667,7 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
       restore tv blurred.png --psf gauss:2 --lam auto --iterations 100
     """
     solve = functools.partial(restore.tv, lam=lam, isotropic=isotropic,
-                              nonnegative="auto" if nonnegative is None else nonnegative,
+                              nonnegative=nonnegative,
                               iterations=iterations, tol=tol, rho=rho, boundary=boundary)
     _restore_file("tv", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
                   rescale=rescale, device=device, quiet=quiet,

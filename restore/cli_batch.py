@@ -18,7 +18,8 @@ __all__ = ["batch_command", "solver_options"]
 
 _METHODS = ("inverse", "wiener", "tikhonov", "rl", "tv", "wavelet")
 #: Parameters of the solver commands that batch replaces by its own.
-_NOT_SOLVER = {"input_path", "psf_spec", "output", "force", "dtype", "device", "quiet"}
+_NOT_SOLVER = {"input_path", "psf_spec", "output", "force", "dtype", "rescale", "device",
+               "quiet", "psf_background", "psf_recentre"}
 
 
 def _solver_params(command):

@@ -368,3 +368,12 @@ def test_a_float_image_kept_as_uint8_warns_that_it_will_be_black(tmp_path):
     image, meta = read_image(tmp_path / "in.tif")
     with pytest.warns(UserWarning, match="nearly black; --rescale input"):
         write_image(tmp_path / "out.png", image, meta, dtype="uint8")
+
+
+def test_convert_counts_what_it_clips():
+    values = np.array([-3.2, 0.4, 1.6, 65535.4, 65536.0, 1e6])
+    out, clipped = convert(values, np.uint16)
+    np.testing.assert_array_equal(out, [0, 0, 2, 65535, 65535, 65535])
+    assert out.dtype == np.uint16 and clipped == 3
+    with pytest.raises(ValueError, match="NaN"):
+        convert(np.array([np.nan]), np.uint8)

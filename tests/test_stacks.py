@@ -18,7 +18,7 @@ from restore.stacks import (
     read_record,
 )
 from restore.stacks import batch as batch_module
-from restore.stacks.batch import convert, run_batch
+from restore.stacks.batch import run_batch
 from restore.stacks.psfs import psfs_for
 
 PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
@@ -171,15 +171,6 @@ def test_parse_memory_refuses_nonsense(text):
 
 
 # ------------------------------------------------------------------- dtypes
-
-
-def test_convert_counts_what_it_clips():
-    values = np.array([-3.2, 0.4, 1.6, 65535.4, 65536.0, 1e6])
-    out, clipped = convert(values, np.uint16)
-    np.testing.assert_array_equal(out, [0, 0, 2, 65535, 65535, 65535])
-    assert out.dtype == np.uint16 and clipped == 3
-    with pytest.raises(ValueError, match="NaN"):
-        convert(np.array([np.nan]), np.uint8)
 
 
 # ----------------------------------------------------------------- reading

@@ -22,6 +22,7 @@ import numpy as np
 
 import restore
 
+from ..io import convert
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
 from .process import VolumeSource, chosen_parameters, decide, restore_volume, solver_for
@@ -75,31 +76,6 @@ class BatchSummary:
 
 
 # ------------------------------------------------------------------- dtypes
-
-
-def convert(block, dtype):
-    """`block` as `dtype` and the number of values clipped to its range.
-
-    Floats are rounded to the nearest integer for integer dtypes and values
-    outside the dtype's range are clipped (and counted, never silently);
-    NaN is an error. Float outputs are returned as they are.
-
-    Examples
-    --------
-    >>> convert(np.array([-2.0, 3.4, 70000.0]), np.uint16)
-    (array([    0,     3, 65535], dtype=uint16), 2)
-    """
-    dtype = np.dtype(dtype)
-    block = np.asarray(block)
-    if dtype.kind == "f":
-        return block.astype(dtype, copy=False), 0
-    if not np.all(np.isfinite(block)):
-        raise ValueError(f"the result holds NaN or Inf values and cannot be written as "
-                         f"{dtype}; check the solver's parameters or use --dtype float32")
-    info = np.iinfo(dtype)
-    rounded = np.rint(block)
-    clipped = int(np.count_nonzero((rounded < info.min) | (rounded > info.max)))
-    return np.clip(rounded, info.min, info.max).astype(dtype), clipped
 
 
 # ------------------------------------------------------------------- naming
