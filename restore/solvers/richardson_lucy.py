@@ -34,6 +34,11 @@ MAX_EXTRAPOLATION = 0.8
 STEP_SAMPLE = 2**18
 #: Cap on iterations when the count is chosen automatically.
 AUTO_MAX_ITERATIONS = 500
+#: "auto" stops at this multiple of the iteration at which the misfit first
+#: reaches the noise level (flat start). From that iteration k_d to the best
+#: iterate: camera/gauss:2 20 -> 69, bundled stack 28 -> 73; the PSNR at
+#: 2.5 k_d is within 0.03 dB of the best, at k_d 0.4-0.55 dB below it.
+DISCREPANCY_MULTIPLE = 2.5
 #: Largest RL-TV weight: beyond it 1 − λ·div(∇x/|∇x|) reaches 0 (the curvature
 #: of pixel noise is a few units) and the division erases the image.
 MAX_TV_WEIGHT = 0.1
@@ -186,7 +191,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         # the state dict holds the only reference to the estimate: a local name
         # would keep the first estimate alive (one more work array) to the end
         state = {"x": first, "previous": None, "step": None, "previous_step": None,
-                 "misfit": None}
+                 "misfit": None, "reached": None}
         del first
 
         def rl_update(estimate):
@@ -235,8 +240,14 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         stop = None
         if iterations == "auto":
             def stop(k, estimate):
-                # Morozov: stop once the data are fitted down to the noise level.
-                return "discrepancy" if state["misfit"] <= sigma**2 else None
+                # Morozov's discrepancy level is reached well before RL's best
+                # iterate (whose PSNR curve is flat around its peak): run on to
+                # DISCREPANCY_MULTIPLE times the iteration that reached it.
+                if state["reached"] is None and state["misfit"] <= sigma**2:
+                    state["reached"] = k
+                if state["reached"] is None:
+                    return None
+                return "discrepancy" if k >= DISCREPANCY_MULTIPLE * state["reached"] else None
 
         loop = Iteration("richardson_lucy", iterations=limit, tol=tol,
                          callback=cropped_callback(callback, domain.crop), stop=stop)
