@@ -450,11 +450,12 @@ def _output_path(output, input_path, suffix_name):
 
 def _write(output, data, meta, *, dtype, force, rescale, quiet):
     """Write through :func:`restore.io.write_image`, reporting clipped values."""
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, \
+            restore.progress.step(f"writing {output}"):
         warnings.simplefilter("always")
         image_io.write_image(output, data, meta, dtype=_output_dtype(dtype), overwrite=force,
                              rescale=rescale)
-    _report_warnings(caught, quiet)
+    _report_warnings(caught, quiet)  # after the status line is cleared
 
 
 def _build_psf(psf_spec, meta):
@@ -489,22 +490,22 @@ def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype,
     Progress (solver, λ search, iterations) is the status line of
     :mod:`restore.progress`.
     """
-    image, meta = image_io.read_image(input_path)
-    output = _output_path(output, input_path, command)
-    psf = _build_psf(psf_spec, meta)
-    _check_image(image, psf, meta)  # the input's problems before the output's
-    output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
-                                      overwrite=force, rescale=rescale)
-    data, on_gpu = _to_device(image, device, gpu_capable=gpu_capable)
-
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(_progress_display(quiet))
-        caught = stack.enter_context(warnings.catch_warnings(record=True))
-        warnings.simplefilter("always")
-        estimate, info = solve(data, psf, channel_axis=meta.channel_axis, return_info=True)
-    _report_warnings(caught, quiet)
-    _write(output, to_host(estimate), meta, dtype=dtype, force=force, rescale=rescale,
-           quiet=quiet)
+    with _progress_display(quiet):
+        with restore.progress.step(f"reading {input_path}"):
+            image, meta = image_io.read_image(input_path)
+        output = _output_path(output, input_path, command)
+        psf = _build_psf(psf_spec, meta)
+        _check_image(image, psf, meta)  # the input's problems before the output's
+        output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
+                                          overwrite=force, rescale=rescale)
+        data, on_gpu = _to_device(image, device, gpu_capable=gpu_capable)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimate, info = solve(data, psf, channel_axis=meta.channel_axis,
+                                   return_info=True)
+        _report_warnings(caught, quiet)
+        _write(output, to_host(estimate), meta, dtype=dtype, force=force, rescale=rescale,
+               quiet=quiet)
     if not quiet:
         line = info.summary()
         if on_gpu:
