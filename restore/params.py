@@ -48,7 +48,8 @@ def noise_sigma(f):
     :func:`restore.noise.estimate_poisson_gaussian` averaged over the image,
     ``sqrt(a·mean(f) + b)``: for Gaussian noise (a ≈ 0) this is σ, for photon
     noise the mean shot noise, which is what a residual ‖f − Hx‖² is compared
-    with. Falls back to the wavelet MAD estimate
+    with. A stack with too few planes for 3-D filters is fitted plane by plane
+    (side by side in 2-D). Falls back to the wavelet MAD estimate
     (:func:`restore.noise.estimate_sigma`) for inputs too small for the fit.
     Computed on the host.
     """
@@ -59,7 +60,16 @@ def noise_sigma(f):
     try:
         model = estimate_poisson_gaussian(block)
     except ValueError:  # too few pixels, or more than 3 dimensions
-        return float(estimate_sigma(block))
+        if block.ndim != 3:
+            return float(estimate_sigma(block))
+        # A thin stack has too few planes for the fit's 3-D filters: fit its
+        # planes side by side in 2-D. The MAD estimate instead reads the dark
+        # voxels' noise: 8.9 for a true 10.3 on 14 Poisson planes, and every
+        # automatic choice then fitted the noise.
+        try:
+            model = estimate_poisson_gaussian(block.reshape(-1, block.shape[-1]))
+        except ValueError:
+            return float(estimate_sigma(block))
     variance = model.a * mean + model.b
     if not variance > 0:
         return float(estimate_sigma(block))
