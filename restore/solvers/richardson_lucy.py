@@ -134,7 +134,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                          f'got {init!r}')
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="unknown")
+        mode = resolve_boundary(boundary, h, asymmetric="unknown", image=f)
         low, peak = float(f.min()), float(f.max())
         if not peak > 0:
             raise ValueError(

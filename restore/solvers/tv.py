@@ -124,7 +124,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         rho = check_positive("rho", rho)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f)
         domain = WorkDomain(h, f, mode)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
         limit = 300 if iterations == "auto" else iterations

@@ -150,7 +150,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         image = to_host(image)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f)
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)

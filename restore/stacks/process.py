@@ -29,7 +29,7 @@ import numpy as np
 
 import restore
 from restore import params
-from restore.operators import prepare
+from restore.operators import prepare, resolve_boundary
 
 from .plan import plan_chunks, solve_bytes
 
@@ -146,7 +146,6 @@ def _wiener_model(f, psf):
 
 def _wiener_fixed(f, psf, fitted, boundary):
     """Wiener filter with an NSR model fitted elsewhere (the central block)."""
-    from restore.operators import resolve_boundary
     from restore.solvers._fourier import apply_filter, filter_transfer, fourier_problem
 
     f, h, xp = prepare(f, psf)
@@ -182,6 +181,11 @@ def decide(block, psf, method, options):
         chosen = {k: fitted[k] for k in ("sigma", "spectrum_exponent", "level")}
         chosen["boundary"] = options.get("boundary", "auto")
         return options, chosen, extra
+    if method in _ITERATIVE and options.get("boundary", "auto") == "auto":
+        # the volume's edges decide (a chunk's are not the volume's edges)
+        options["boundary"] = resolve_boundary(
+            "auto", psf, asymmetric="unknown" if method == "richardson_lucy" else "smooth",
+            image=np.asarray(block, np.float32))
     _, info = _solve(block, psf, method, options, info=True)
     chosen = dict(info.parameters)
     fixed = dict(options)
