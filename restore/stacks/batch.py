@@ -22,12 +22,12 @@ import numpy as np
 
 import restore
 
-from ..io import convert
+from ..io import atomic_output, convert
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
 from .process import VolumeSource, chosen_parameters, decide, restore_volume, solver_for
 from .psfs import psfs_for
-from .stackio import SPATIAL, atomic_directory, atomic_file, open_stack, record_json, \
+from .stackio import SPATIAL, atomic_directory, open_stack, record_json, \
     region_reader, write_tiff, write_zarr_begin
 
 __all__ = ["BatchSummary", "FileResult", "convert", "output_path", "run_batch"]
@@ -286,7 +286,7 @@ def _run_one(job, *, scheduler, callback):
                                 callback=callback)
         array, count = convert(array, job.dtype)
         parameters = [chosen_parameters(r, i) for r, i in zip(reports, infos)]
-        with atomic_file(job.output) as tmp:
+        with atomic_output(job.output) as tmp:
             write_tiff(tmp, np.asarray(array), job.meta, job.record(parameters, int(count)),
                        ome=job.meta.format in ("ome-tiff", "ome-zarr"))
     return parameters, int(count)

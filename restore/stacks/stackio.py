@@ -15,7 +15,6 @@ the reader pickles (a ``dask.distributed`` worker can open it too).
 import contextlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -29,7 +28,6 @@ __all__ = [
     "RECORD_TAG",
     "StackMeta",
     "atomic_directory",
-    "atomic_file",
     "is_zarr",
     "open_stack",
     "read_record",
@@ -452,30 +450,6 @@ def read_record(path):
 
 
 @contextlib.contextmanager
-def atomic_file(path):
-    """Yield a temporary file name beside `path`; rename it to `path` when done.
-
-    On any exception (KeyboardInterrupt included) the temporary file is
-    removed and `path` is untouched.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=_suffix(path.name),
-                               dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    os.chmod(tmp, 0o644)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as file:
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-@contextlib.contextmanager
 def atomic_directory(path):
     """Yield a temporary directory beside `path`; rename it to `path` when done.
 
@@ -496,23 +470,6 @@ def atomic_directory(path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _suffix(name):
-    lower = name.lower()
-    for suffix in (".ome.tiff", ".ome.tif", ".ome.zarr"):
-        if lower.endswith(suffix):
-            return name[-len(suffix):]
-    return Path(name).suffix
-
-
-def stale_temporaries(folder):
-    """Temporary outputs an earlier, killed run left in `folder`."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    pattern = re.compile(r"^\..+\.(tmp|old)-[A-Za-z0-9_]+")
-    return sorted(p for p in folder.iterdir() if pattern.match(p.name))
 
 
 def record_json(record):
