@@ -120,7 +120,19 @@ def _check_meaningful_snr(snr_db, name):
 
 
 def _automatic_nsr(f, h, work_shape, xp):
-    """NSR(k) = c·|k|^(−β): spectrum shape fitted to `f`, level by GCV."""
+    """NSR(k) = c·|k|^(−β) on `work_shape`: spectrum shape fitted to `f`, level by GCV."""
+    model, scale, parameters = nsr_model(f, h, xp)
+    return model.reciprocal(work_shape, xp, f.dtype, scale=scale), parameters
+
+
+def nsr_model(f, h, xp):
+    """Wiener's automatic noise-to-signal model fitted to `f` (normalised PSF `h`).
+
+    Returns ``(model, scale, parameters)``: NSR(k) = ``scale / model(k)``, a
+    :class:`restore.params.PowerLawSpectrum`, on any grid
+    (``model.reciprocal(shape, xp, dtype, scale=scale)``), and the parameters
+    the info reports. Batch deconvolution fits it once per volume.
+    """
     block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
     otf = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).otf
     otf_power = (otf * otf.conj()).real
@@ -136,8 +148,7 @@ def _automatic_nsr(f, h, work_shape, xp):
     inverse_spectrum /= scale
     level = params.gcv_on_observation(block, h, inverse_spectrum, xp, power=power,
                                       otf_power=otf_power)
-    ratio = model.reciprocal(work_shape, xp, f.dtype, scale=level / scale)
     parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level}
     flag_search_limit(parameters, "wiener", "level", level, *params.GCV_LAMBDA_RANGE,
                       advice="check that the PSF matches the blur, or give snr")
-    return ratio, parameters
+    return model, level / scale, parameters

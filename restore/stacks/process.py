@@ -123,25 +123,14 @@ def _solve(block, psf, method, options, *, weight=None, wiener_model=None, info=
 
 
 def _wiener_model(f, psf):
-    """Wiener's automatic NSR model fitted to `f` (as restore.wiener fits it)."""
-    from restore.operators import Blur
+    """Wiener's automatic NSR model fitted to `f` (:func:`restore.solvers.wiener.nsr_model`)."""
+    from restore.solvers.wiener import nsr_model
 
     f, h, xp = prepare(f, psf)
-    block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
-    otf = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).otf
-    otf_power = (otf * otf.conj()).real
-    power = params.periodogram(block, xp)
-    sigma = params.spectral_noise_sigma(power, otf_power, xp) or params.noise_sigma(f)
-    model = params.PowerLawSpectrum.fit(power, otf_power, sigma, block.shape, xp)
-    if model is None:
-        model = params.PowerLawSpectrum(1.0, 0.0)
-    inverse_spectrum = model.reciprocal(block.shape, xp, f.dtype)
-    scale = float(inverse_spectrum.mean())
-    inverse_spectrum /= scale
-    level = params.gcv_on_observation(block, h, inverse_spectrum, xp, power=power,
-                                      otf_power=otf_power)
-    return {"model": model, "scale": level / scale, "sigma": sigma,
-            "spectrum_exponent": model.exponent, "level": level}
+    model, scale, parameters = nsr_model(f, h, xp)
+    return {"model": model, "scale": scale, "sigma": parameters["sigma"],
+            "spectrum_exponent": parameters["spectrum_exponent"],
+            "level": parameters["level"]}
 
 
 def _wiener_fixed(f, psf, fitted, boundary):
