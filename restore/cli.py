@@ -232,7 +232,8 @@ device_option = click.option(
 #: ``-q/--quiet``.
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True,
-    help="No progress bar and no summary line (errors are still printed).")
+    help="No progress bar, summary line or notes (errors, clipped values and automatic "
+         "choices at a search limit are still printed).")
 
 
 def output_options(default_name):
@@ -469,11 +470,16 @@ def _build_psf(psf_spec, meta):
 
 
 def _report_warnings(caught, quiet):
-    if quiet:
-        return
+    """Print each caught warning once. --quiet hides only the note-like ones:
+    clipped values and an automatic choice at its limit are always said."""
+    from restore.solvers import AutomaticChoiceWarning
+
+    always = (image_io.ClippingWarning, AutomaticChoiceWarning)
     seen = set()
     for warning in caught:
         text = _warning_text(warning.message, warning.category)
+        if quiet and not issubclass(warning.category, always):
+            continue
         if text not in seen and not issubclass(
                 warning.category, (DeprecationWarning, PendingDeprecationWarning,
                                    ResourceWarning)):

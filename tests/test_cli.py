@@ -655,3 +655,14 @@ def test_psf_file_steps_are_switchable_and_match_the_api(runner, blurred_png, tm
     bad = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF,
                               "--psf-background", "dark"])
     _assert_error(bad, "--psf-background")
+
+
+def test_quiet_still_says_how_many_values_were_clipped(runner, tmp_path):
+    bright = np.full((48, 48), 250, np.uint8)
+    bright[20:28, 20:28] = 255
+    tifffile.imwrite(tmp_path / "bright.tif", bright)
+    result = runner.invoke(cli, ["rl", str(tmp_path / "bright.tif"), "--psf", PSF,
+                                 "--iterations", "30", "-q", "-o", str(tmp_path / "out.tif")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Warning: ") and "were clipped" in result.stderr
+    assert "richardson_lucy (" not in result.stderr  # no summary line
