@@ -49,7 +49,6 @@ __all__ = [
     "input_argument",
     "main",
     "output_options",
-    "progress_callback",
     "psf_option",
     "quiet_option",
 ]
@@ -398,25 +397,6 @@ def _is_terminal(stream):
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-@contextlib.contextmanager
-def progress_callback(label, total, *, quiet=False, stream=None):
-    """A ``callback(k, estimate)`` that draws a tqdm bar on stderr, or None.
-
-    The bar is hidden with `quiet` or when `stream` (default ``sys.stderr``)
-    is not a terminal; the callback then is None (the solver skips it).
-    `total` is the number of callback calls expected (None when unknown).
-    """
-    stream = sys.stderr if stream is None else stream
-    if quiet or not _is_terminal(stream):
-        yield None
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=label, unit="it", file=stream, leave=False,
-              dynamic_ncols=True) as bar:
-        yield lambda k, estimate: bar.update(1)
 
 
 def _progress_display(quiet, stream=None):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import restore
 from restore.cli import cli
 from restore.stacks import read_record
+from cli_checks import assert_one_error
 
 PSF = "gauss:1,1.5,1.5"
 REPO = Path(__file__).resolve().parents[1]
@@ -49,17 +50,6 @@ def stacks(tmp_path):
                          resolution=(10.0, 10.0),
                          metadata={"axes": "ZYX", "spacing": 0.3, "unit": "um"})
     return folder
-
-
-def _assert_error(result, *fragments):
-    """Exit 2, one line on stderr starting 'Error:', no traceback."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.mark.parametrize("method", list(METHOD_ARGS))
@@ -155,14 +145,14 @@ def test_bad_options_give_one_error_line_and_no_output(runner, stacks, tmp_path,
     if "--psf" not in args:
         base += ["--psf", PSF]
     result = runner.invoke(cli, base + args)
-    _assert_error(result, *fragments)
+    assert_one_error(result, *fragments)
     assert not (tmp_path / "o").exists()
 
 
 def test_missing_input_is_an_error(runner, tmp_path):
     result = runner.invoke(cli, ["batch", str(tmp_path / "none*.tif"), "--method", "rl",
                                  "--psf", PSF, "--out", str(tmp_path / "o")])
-    _assert_error(result, "matches no TIFF or Zarr stacks")
+    assert_one_error(result, "matches no TIFF or Zarr stacks")
 
 
 def test_channels_get_one_psf_each(runner, tmp_path):

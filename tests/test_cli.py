@@ -1,6 +1,5 @@
 """Tests for restore/cli.py: the `restore` command, through click's CliRunner."""
 
-import io
 import os
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import restore
 from restore import cli as cli_module
 from restore._backend import cupy_available
 from restore.cli import cli
+from cli_checks import assert_one_error
 
 PSF = "gauss:1.5"
 COMMANDS = ["inverse", "wiener", "tikhonov", "rl", "tv", "wavelet", "simulate", "psf"]
@@ -56,17 +56,6 @@ def blurred_png(tmp_path):
 
 def _files(folder):
     return sorted(p.name for p in folder.iterdir())
-
-
-def _assert_error(result, *fragments):
-    """Exit 2, one line on stderr starting 'Error:', no traceback."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 # --------------------------------------------------------------- each solver
@@ -150,7 +139,7 @@ def test_refuses_to_overwrite_without_force(runner, blurred_png):
     out = blurred_png.with_name("blurred.wiener.png")
     out.write_bytes(b"precious")
     result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF])
-    _assert_error(result, "already exists", "--force")
+    assert_one_error(result, "already exists", "--force")
     assert out.read_bytes() == b"precious"
 
     result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--force"])
@@ -163,7 +152,7 @@ def test_input_is_never_overwritten_even_with_force(runner, blurred_png):
     for extra in ([], ["--force"]):
         result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF,
                                      "-o", str(blurred_png), *extra])
-        _assert_error(result, "is the input file")
+        assert_one_error(result, "is the input file")
     assert blurred_png.read_bytes() == before
     assert _files(blurred_png.parent) == ["blurred.png"]
 
@@ -269,14 +258,14 @@ def test_bad_input_is_one_error_line_and_no_file(runner, blurred_png, bad_inputs
     args, fragment = BAD_CASES[case]
     before = _files(bad_inputs)
     result = runner.invoke(cli, [a.format(d=bad_inputs) for a in args])
-    _assert_error(result, fragment)
+    assert_one_error(result, fragment)
     assert _files(bad_inputs) == before  # no output, no temporary file
 
 
 @pytest.mark.skipif(cupy_available(), reason="a GPU is available here")
 def test_gpu_asked_for_where_none_is_available(runner, blurred_png):
     result = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF, "--device", "gpu"])
-    _assert_error(result, "GPU")
+    assert_one_error(result, "GPU")
     assert _files(blurred_png.parent) == ["blurred.png"]
 
 
@@ -349,7 +338,7 @@ def test_psf_3d_sections_and_overwrite(runner, tmp_path):
     args = ["psf", "gauss:1,2,2", "--ndim", "3", "-o", str(tmp_path / "psf.npy"), "--show"]
     assert runner.invoke(cli, args).exit_code == 0
     assert np.load(tmp_path / "psf.npy").shape == (9, 17, 17)
-    _assert_error(runner.invoke(cli, args), "already exists")
+    assert_one_error(runner.invoke(cli, args), "already exists")
     assert runner.invoke(cli, [*args, "--force"]).exit_code == 0
 
 
@@ -386,23 +375,6 @@ def test_group_help_and_no_arguments(runner):
 
 
 # ------------------------------------------------------------------ progress
-
-
-class _Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_bar_only_on_a_terminal():
-    with cli_module.progress_callback("rl", 3, stream=io.StringIO()) as callback:
-        assert callback is None
-    with cli_module.progress_callback("rl", 3, quiet=True, stream=_Terminal()) as callback:
-        assert callback is None
-    stream = _Terminal()
-    with cli_module.progress_callback("rl", 3, stream=stream) as callback:
-        for k in range(1, 4):
-            callback(k, None)
-    assert "rl:" in stream.getvalue() and "0/3" in stream.getvalue()
 
 
 def test_a_terminal_gets_the_status_line_of_each_step(runner, blurred_png, monkeypatch):
@@ -496,7 +468,7 @@ def test_compare_refuses_to_replace_a_report_without_force(runner, clean_png, tm
     (out / "table.md").write_text("mine")
     result = runner.invoke(cli, ["compare", str(clean_png), "--psf", PSF, "--methods",
                                  "wiener", "--out", str(out)])
-    _assert_error(result, "already holds table.md", "--force")
+    assert_one_error(result, "already holds table.md", "--force")
     assert (out / "table.md").read_text() == "mine"
 
 
@@ -517,7 +489,7 @@ def test_sweep_specs_expand_one_parameter(text, expected):
 def test_bad_sweeps_are_refused(runner, clean_png, tmp_path, text):
     result = runner.invoke(cli, ["compare", str(clean_png), "--psf", PSF, "--sweep", text,
                                  "--out", str(tmp_path / "r")])
-    _assert_error(result, "--sweep")
+    assert_one_error(result, "--sweep")
     assert not (tmp_path / "r").exists()
 
 
@@ -550,7 +522,7 @@ def test_a_psf_larger_than_the_image_is_reported_before_an_existing_output(runne
     (tmp_path / "out.npy").write_bytes(b"")
     result = runner.invoke(cli, ["wiener", str(tmp_path / "small.npy"), "--psf", "gauss:3",
                                  "-o", str(tmp_path / "out.npy")])
-    _assert_error(result, "larger than the image")
+    assert_one_error(result, "larger than the image")
 
 
 def test_16_bit_to_jpeg_advice_gives_a_picture_when_followed(runner, tmp_path):
@@ -561,7 +533,7 @@ def test_16_bit_to_jpeg_advice_gives_a_picture_when_followed(runner, tmp_path):
     args = ["wiener", str(tmp_path / "grey16.tif"), "--psf", PSF, "--snr", "30",
             "-o", str(tmp_path / "g16.jpg")]
     refused = runner.invoke(cli, args)
-    _assert_error(refused, "--dtype uint8 --rescale input")
+    assert_one_error(refused, "--dtype uint8 --rescale input")
     result = runner.invoke(cli, args + ["--dtype", "uint8", "--rescale", "input"])
     assert result.exit_code == 0, result.output
     picture = iio.imread(tmp_path / "g16.jpg").astype(float)
@@ -616,7 +588,7 @@ def test_values_the_data_cannot_mean_are_refused(runner, blurred_png, tmp_path, 
     out = tmp_path / "out.png"
     result = runner.invoke(cli, [args[0], str(blurred_png), "--psf", PSF, *args[1:],
                                  "-o", str(out)])
-    _assert_error(result, message)
+    assert_one_error(result, message)
     assert not out.exists()
 
 
@@ -654,7 +626,7 @@ def test_psf_file_steps_are_switchable_and_match_the_api(runner, blurred_png, tm
     assert np.abs(outputs["default"] - outputs["raw"]).max() > 1  # the steps matter
     bad = runner.invoke(cli, ["wiener", str(blurred_png), "--psf", PSF,
                               "--psf-background", "dark"])
-    _assert_error(bad, "--psf-background")
+    assert_one_error(bad, "--psf-background")
 
 
 def test_quiet_still_says_how_many_values_were_clipped(runner, tmp_path):
