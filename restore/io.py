@@ -410,12 +410,7 @@ def check_output(path, meta, *, dtype=None, overwrite=False, rescale="keep"):
     if target.kind not in "uif":
         raise ValueError(f"cannot write {target} values; use an integer or float dtype")
     _check_format(path, fmt, target, meta, explicit=dtype is not None)
-    if rescale not in RESCALE_MODES:
-        raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}; "
-                         f"got {rescale!r}")
-    if rescale != "keep" and target.kind == "f":
-        raise ValueError(f"--rescale {rescale} maps values onto an integer dtype, but the "
-                         f"output is {target}, which keeps them; leave out --rescale")
+    _check_rescale(rescale, target)
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"the output '{path}' already exists; pass --force to overwrite it, "
@@ -538,15 +533,10 @@ def convert(array, dtype, *, rescale="keep", meta=None):
     >>> convert([0, 32768, 70000], "uint8", rescale="input", meta=meta)[0].tolist()
     [0, 128, 255]
     """
-    if rescale not in RESCALE_MODES:
-        raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}; "
-                         f"got {rescale!r}")
     array = np.asarray(array)
     dtype = np.dtype(dtype)
+    _check_rescale(rescale, dtype)
     if dtype.kind not in "ui":
-        if rescale != "keep":
-            raise ValueError(f"rescale={rescale!r} maps values onto an integer dtype, but the "
-                             f"output is {dtype}, which keeps them; leave out --rescale")
         return np.ascontiguousarray(array.astype(dtype, copy=False)), 0
     info = np.iinfo(dtype)
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
@@ -577,6 +567,16 @@ def _nearly_black(array, target, rescale, meta):
     return (rescale == "keep" and target.kind in "ui" and array.size > 0
             and np.dtype(meta.dtype).kind == "f"
             and float(np.max(array)) < 0.05 * np.iinfo(target).max)
+
+
+def _check_rescale(rescale, dtype):
+    """A known `rescale`, and only "keep" for a float output (which keeps values)."""
+    if rescale not in RESCALE_MODES:
+        raise ValueError(f"rescale must be one of {', '.join(map(repr, RESCALE_MODES))}; "
+                         f"got {rescale!r}")
+    if rescale != "keep" and dtype.kind not in "ui":
+        raise ValueError(f"--rescale {rescale} maps values onto an integer dtype, but the "
+                         f"output is {dtype}, which keeps them; leave out --rescale")
 
 
 def _clipping_message(clipped, total, dtype):
