@@ -93,18 +93,19 @@ def is_mirror_symmetric(psf):
     )
 
 
-def resolve_boundary(boundary, psf, *, asymmetric, image=None):
+def resolve_boundary(boundary, psf, *, asymmetric, image=None, sigma=None):
     """Turn ``boundary="auto"`` into a mode: "reflect" for mirror-symmetric PSFs,
     `asymmetric` ("smooth" or "unknown") otherwise. Other values pass through.
 
     Given the `image`, an iterative solver (``asymmetric="unknown"`` allowed by
     the caller passing the image) also takes "unknown" when the image fades
     towards its edges (:func:`edges_fade`): a scene that was dark beyond the
-    field of view, which mirroring would model as bright.
+    field of view, which mirroring would model as bright. `sigma` is the
+    image's noise level when the caller has it (else estimated if needed).
     """
     if boundary != "auto":
         return boundary
-    if image is not None and edges_fade(image, psf):
+    if image is not None and edges_fade(image, psf, sigma=sigma):
         return "unknown"
     return "reflect" if is_mirror_symmetric(psf) else asymmetric
 
@@ -114,7 +115,7 @@ def resolve_boundary(boundary, psf, *, asymmetric, image=None):
 FADE_RATIO = 0.8
 
 
-def edges_fade(image, psf):
+def edges_fade(image, psf, *, sigma=None):
     """True when `image` is dimmer at its edges than a PSF's half-width inside
     (medians of the outermost and the inner frame of pixels, over every edge).
 
@@ -130,7 +131,7 @@ def edges_fade(image, psf):
     from .params import looks_signed
 
     xp = array_module(image)
-    if looks_signed(image):
+    if looks_signed(image, sigma):
         return False
     outer, inner, noise, length = [], [], [], []
     for axis, (n, k) in enumerate(zip(image.shape, psf.shape)):

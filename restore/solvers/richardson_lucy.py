@@ -134,14 +134,15 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                          f'got {init!r}')
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="unknown", image=f)
         low, peak = float(f.min()), float(f.max())
         if not peak > 0:
             raise ValueError(
                 "image has no positive values; Richardson-Lucy restores non-negative "
                 "intensities: remove the offset that made them negative, or use wiener or tv"
             )
-        if params.looks_signed(f):
+        # the noise level first, while only f is held: its scratch adds to no peak
+        sigma = params.noise_sigma(f) if iterations == "auto" else None
+        if params.looks_signed(f, sigma):
             raise ValueError(
                 f"image has values down to {low:.4g} against a maximum of {peak:.4g}: "
                 "signed data, not intensities, which Richardson-Lucy cannot restore; "
@@ -153,10 +154,9 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 f"({peak:.4g}): nothing would be left to restore; give the level of "
                 "the image's dark regions"
             )
-        # the noise level first, while only f is held: its scratch adds to no peak
-        sigma = params.noise_sigma(f) if iterations == "auto" else None
+        mode = resolve_boundary(boundary, h, asymmetric="unknown", image=f, sigma=sigma)
         # negatives around a zero background: f + c = Hx + b + c, with c a little
-        # above −min(f) so that no pixel of the first estimate f + c is 0 (and pinned)
+        # above −min(f) so that, started from the observation, no pixel of f + c is 0
         offset = -low + 0.01 * (peak - low) if low < 0 else 0.0
         domain = WorkDomain(h, f + offset if offset else f, mode)
         op, data, mask = domain.op, domain.data, domain.mask

@@ -124,9 +124,9 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         rho = check_positive("rho", rho)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f)
-        domain = WorkDomain(h, f, mode)
         sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
+        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
+        domain = WorkDomain(h, f, mode)
         limit = 300 if iterations == "auto" else iterations
         signed = params.looks_signed(f, sigma)
         constrain = not signed if nonnegative == "auto" else nonnegative

@@ -150,10 +150,10 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         image = to_host(image)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f)
+        sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
+        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
-        sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
         solver = _WaveletFISTA(domain, family, usable, xp, axes)
         limit = 200 if iterations == "auto" else iterations
 
