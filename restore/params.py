@@ -84,6 +84,17 @@ SIGNED_FRACTION = 0.5
 SIGNED_NOISE_MULTIPLE = 8.0
 
 
+#: The floor of :func:`noise_level`, relative to the image's standard deviation.
+NOISE_FLOOR = 1e-4
+
+
+def noise_level(f):
+    """σ̂ for the automatic choices of the iterative solvers: :func:`noise_sigma`,
+    floored at :data:`NOISE_FLOOR` × std(f), so that a noiseless image still
+    gets a positive level (a discrepancy target the iterations can reach)."""
+    return max(noise_sigma(f), NOISE_FLOOR * float(f.std()) + 1e-30)
+
+
 def looks_signed(f, sigma=None):
     """True when `f` holds signed data rather than intensities (see
     :data:`SIGNED_FRACTION`); `sigma` is its noise level, estimated if None."""
@@ -409,8 +420,7 @@ def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None):
 
     power = periodogram(f, xp) if power is None else power
     if otf_power is None:
-        otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
-        otf_power = (otf * otf.conj()).real
+        otf_power = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).power()
     return gcv_lambda(
         power,
         otf_power,

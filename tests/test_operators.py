@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import restore
-from restore.operators import BOUNDARIES, Blur, WorkDomain
+from restore.operators import ADJOINT_BOUNDARIES, Blur, WorkDomain
 
 
 @st.composite
@@ -19,7 +19,7 @@ def shapes_and_psfs(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(shapes_and_psfs(), st.sampled_from(BOUNDARIES))
+@given(shapes_and_psfs(), st.sampled_from(ADJOINT_BOUNDARIES))
 def test_adjoint_identity(case, boundary):
     """⟨Hx, y⟩ = ⟨x, Hᵀy⟩ for random N-D shapes, PSFs and every boundary."""
     shape, psf_shape, seed = case
@@ -80,6 +80,52 @@ def test_unknown_boundary_is_the_valid_convolution():
     assert H.input_shape == (16, 12)
     x = rng.random(H.input_shape)
     np.testing.assert_allclose(H.apply(x), scipy.signal.fftconvolve(x, psf, mode="valid"), atol=1e-12)
+
+
+@pytest.mark.parametrize("boundary", restore.operators.FORWARD_BOUNDARIES)
+@pytest.mark.parametrize("psf_shape", [(5, 5), (4, 7)])
+def test_solvers_work_grid_applies_the_same_model_as_blur(boundary, psf_shape):
+    """One forward model: the periodic H of a solver's work grid, applied to the
+    scene as the grid continues it, gives in the field of view exactly what
+    blur() gives for the same boundary name."""
+    rng = np.random.default_rng(5)
+    g, psf = rng.random((23, 30)), rng.random(psf_shape)
+    psf /= psf.sum()
+    domain = WorkDomain(psf, g, boundary)
+    on_grid = domain.crop(domain.op.apply(domain.data))
+    np.testing.assert_allclose(on_grid, restore.blur(g, psf, boundary=boundary), atol=1e-12)
+
+
+def test_blur_normalises_the_psf_as_the_solvers_do():
+    """blur(g, ones((5, 5))) is the 5×5 mean (not 25·g's sum), so deconvolving it
+    with the same PSF gives back g's scale."""
+    rng = np.random.default_rng(6)
+    g = rng.random((32, 32))
+    f = restore.blur(g, np.ones((5, 5)), boundary="reflect")
+    np.testing.assert_allclose(f, scipy.ndimage.uniform_filter(g, 5, mode="reflect"), atol=1e-12)
+    restored = restore.tikhonov(f, np.ones((5, 5)), lam=1e-6, boundary="reflect")
+    assert abs(restored.mean() - g.mean()) < 0.01 * g.mean()
+
+
+def test_smooth_boundary_blurs_without_an_adjoint():
+    """A flat scene continued smoothly stays flat; "smooth" has H but no Hᵀ."""
+    H = Blur(np.ones((5, 5)) / 25, (20, 24), boundary="smooth", dtype=np.float64)
+    np.testing.assert_allclose(H.apply(np.full((20, 24), 3.0)), 3.0, atol=1e-12)
+    with pytest.raises(ValueError, match="boundary='smooth' has no adjoint"):
+        H.adjoint(np.ones((20, 24)))
+
+
+def test_regularised_inverse_matches_the_formula():
+    """conj(H)/(|H|² + extra) against numpy's own FFT of the PSF, in float64."""
+    rng = np.random.default_rng(7)
+    psf = rng.random((5, 3))
+    H = Blur(psf, (16, 12), boundary="periodic", dtype=np.float64)
+    padded = np.zeros((16, 12))
+    padded[:5, :3] = psf
+    otf = np.fft.rfft2(np.roll(padded, (-2, -1), axis=(0, 1)))
+    np.testing.assert_allclose(H.power(), np.abs(otf) ** 2, atol=1e-12)
+    np.testing.assert_allclose(H.regularised_inverse(0.1), otf.conj() / (np.abs(otf) ** 2 + 0.1),
+                               atol=1e-12)
 
 
 def test_blur_keeps_dtype_and_flux():

@@ -9,8 +9,8 @@ SOLVER_NAMES = ["inverse", "wiener", "tikhonov", "richardson_lucy", "tv", "wavel
 # Small iteration budgets keep the suite quick; auto choices are tested separately.
 FAST = {
     "richardson_lucy": {"iterations": 15},
-    "tv": {"lam": 0.1, "iterations": 30},
-    "wavelet": {"lam": 0.3, "iterations": 20},
+    "tv": {"lam": 0.001, "iterations": 30},
+    "wavelet": {"lam": 0.003, "iterations": 20},
 }
 
 
@@ -300,7 +300,7 @@ def test_wiener_keeps_the_mean(options):
 def test_tv_with_nonnegativity_returns_a_non_negative_image(camera_case):
     _, f, psf = camera_case
     with pytest.warns(UserWarning, match="signed data"):
-        x = restore.tv(f - 0.3, psf, lam=0.1, iterations=20, nonnegative=True)
+        x = restore.tv(f - 0.3, psf, lam=0.001, iterations=20, nonnegative=True)
     assert float(x.min()) >= 0
 
 
@@ -352,7 +352,7 @@ def test_wavelet_on_a_one_pixel_high_image_warns_of_nothing():
     f = np.random.default_rng(0).random((1, 64)).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        x = restore.wavelet(f, np.ones((1, 5)) / 5, lam=0.3, iterations=10)
+        x = restore.wavelet(f, np.ones((1, 5)) / 5, lam=0.003, iterations=10)
     assert x.shape == f.shape
 
 
@@ -494,12 +494,12 @@ def test_tv_does_not_constrain_signed_data_by_default():
 def test_tv_warns_when_told_to_constrain_signed_data():
     _, f = _zero_mean_camera()
     with pytest.warns(UserWarning, match="nonnegative=True on signed data"):
-        restore.tv(f, "gauss:1.5", nonnegative=True, lam=0.5, iterations=5)
+        restore.tv(f, "gauss:1.5", nonnegative=True, lam=0.005, iterations=5)
 
 
 def test_tv_constrains_intensities_by_default(camera_case):
     _, f, psf = camera_case
-    _, info = restore.tv(f, psf, lam=0.5, iterations=5, return_info=True)
+    _, info = restore.tv(f, psf, lam=0.005, iterations=5, return_info=True)
     assert info.parameters["nonnegative"] is True
 
 
@@ -573,7 +573,7 @@ def test_tv_final_solve_stops_when_the_estimate_stops_moving(boundary):
     truth = (data.camera()[::2, ::2] / 255.0).astype(np.float32)
     truth, f = observe(truth, restore.psf.gaussian(1.5))
     x, info = restore.tv(f, restore.psf.gaussian(1.5), boundary=boundary, return_info=True)
-    assert info.stop_reason == "change" and info.iterations < 150, info.summary()
+    assert info.stop_reason == "tol" and info.iterations < 150, info.summary()
     long = restore.tv(f, restore.psf.gaussian(1.5), boundary=boundary,
                       lam=info.parameters["lam"], iterations=300)
     assert psnr(truth, x, data_range=1) > psnr(truth, long, data_range=1) - 0.1
@@ -584,7 +584,7 @@ def test_wavelet_runs_one_fft_pair_per_iteration_without_a_mask(camera_case, bou
     """FISTA's gradient HᵀH y − Hᵀf is one FFT pair with |H|² (Hᵀf once);
     only "unknown", whose data term has a mask, needs H and Hᵀ apart (4 FFTs)."""
     _, f, psf = camera_case
-    counts = [_fft_calls(lambda n=n: restore.wavelet(f, psf, lam=0.3, iterations=n,
+    counts = [_fft_calls(lambda n=n: restore.wavelet(f, psf, lam=0.003, iterations=n,
                                                       boundary=boundary))
               for n in (2, 6)]
     assert (counts[1] - counts[0]) / 4 == (4 if boundary == "unknown" else 2)
@@ -592,7 +592,7 @@ def test_wavelet_runs_one_fft_pair_per_iteration_without_a_mask(camera_case, bou
 
 def test_tv_runs_one_fft_pair_per_iteration(camera_case):
     _, f, psf = camera_case
-    counts = [_fft_calls(lambda n=n: restore.tv(f, psf, lam=0.1, iterations=n)) for n in (2, 6)]
+    counts = [_fft_calls(lambda n=n: restore.tv(f, psf, lam=0.001, iterations=n)) for n in (2, 6)]
     assert (counts[1] - counts[0]) / 4 == 2
 
 
@@ -607,10 +607,8 @@ def test_tv_admm_matches_a_plain_float64_admm(shape, isotropic):
     lam, rho, iterations = 0.05, 0.02, 15
     ours = restore.tv(f, psf, lam=lam, rho=rho, iterations=iterations, boundary="periodic",
                       isotropic=isotropic)
-    from restore import params
     from restore.operators import Blur
 
-    sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
     otf = Blur(psf / psf.sum(), shape, boundary="periodic", dtype=np.float64).otf
     axes = range(len(shape))
     grad = lambda x: [np.roll(x, -1, a) - x for a in axes]
@@ -622,7 +620,7 @@ def test_tv_admm_matches_a_plain_float64_admm(shape, isotropic):
     x = f.copy()
     z, u = grad(x), [np.zeros(shape) for _ in axes]
     zp, up = x.copy(), np.zeros(shape)
-    t = lam * sigma / rho
+    t = lam / rho  # lam is the objective's weight
     for _ in range(iterations):
         rhs = -rho * div([a - b for a, b in zip(z, u)]) + rho * (zp - up)
         spectrum = np.conj(otf) * np.fft.rfftn(f) + np.fft.rfftn(rhs)

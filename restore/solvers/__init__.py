@@ -1,7 +1,6 @@
 """Deconvolution solvers: one signature, one forward model (:class:`restore.Blur`)."""
 
-from ..operators import WORK_BOUNDARIES
-from ._fourier import FOURIER_BOUNDARIES, ITERATIVE_BOUNDARIES
+from ..operators import CLOSED_FORM_BOUNDARIES, ITERATIVE_BOUNDARIES, WORK_BOUNDARIES
 from ._framework import AutomaticChoiceWarning, RestoreInfo
 from .inverse import inverse
 from .richardson_lucy import richardson_lucy
@@ -20,11 +19,12 @@ SOLVERS = {
     "wavelet": wavelet,
 }
 
-#: The ``boundary=`` values each solver accepts ("auto" first: the default).
+#: The ``boundary=`` values each solver accepts ("auto" first: the default);
+#: what each name means is :data:`restore.operators.BOUNDARY_MODES`.
 BOUNDARIES = {
-    "inverse": ("auto",) + FOURIER_BOUNDARIES,
-    "wiener": ("auto",) + FOURIER_BOUNDARIES,
-    "tikhonov": ("auto",) + FOURIER_BOUNDARIES,
+    "inverse": ("auto",) + CLOSED_FORM_BOUNDARIES,
+    "wiener": ("auto",) + CLOSED_FORM_BOUNDARIES,
+    "tikhonov": ("auto",) + CLOSED_FORM_BOUNDARIES,
     "richardson_lucy": ("auto",) + WORK_BOUNDARIES,
     "tv": ("auto",) + ITERATIVE_BOUNDARIES,
     "wavelet": ("auto",) + ITERATIVE_BOUNDARIES,

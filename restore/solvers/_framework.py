@@ -32,6 +32,13 @@ class RestoreInfo:
         Why the solver stopped ("closed form", "iterations", "tol", "discrepancy").
     time : float
         Wall-clock seconds.
+    history : list of dict
+        Iterative solvers: one dict per iteration of the final solve, with
+        ``iteration``, ``change`` (the relative change ‖x_k − x_{k−1}‖/‖x‖,
+        None where the iteration did not compute it) and what else it
+        measured (``misfit``: the mean squared residual of Richardson–Lucy's
+        automatic stop; TV's ADMM residuals). With `channel_axis`, a list of
+        such lists, one per channel. Empty for closed-form solvers.
     """
 
     method: str
@@ -39,6 +46,7 @@ class RestoreInfo:
     iterations: int | None = None
     stop_reason: str = "closed form"
     time: float = 0.0
+    history: list = field(default_factory=list)
 
     def summary(self):
         """One line for people: method, parameters, iterations, time."""
@@ -69,7 +77,7 @@ def run_solver(method, core, image, psf, *, channel_axis, return_info):
     """Validate, split colour channels, time the run and assemble the result.
 
     `core(f, h, xp)` restores one channel and returns ``(estimate, parameters,
-    iterations, stop_reason)``.
+    iterations, stop_reason)``, and an iterative solver its history after them.
     """
     with progress.step(method):
         return _run_solver(method, core, image, psf, channel_axis=channel_axis,
@@ -82,7 +90,8 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     image = as_array(image, xp)
     if channel_axis is None:
         f, h, xp = prepare(image, psf, xp=xp)
-        estimate, parameters, iterations, stop_reason = core(f, h, xp)
+        estimate, parameters, iterations, stop_reason, *history = core(f, h, xp)
+        history = history[0] if history else []
     else:
         if isinstance(channel_axis, bool) or not isinstance(channel_axis, (int, np.integer)):
             raise TypeError(f"channel_axis must be an integer axis or None, got {channel_axis!r}")
@@ -95,7 +104,7 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
         for c in range(channels.shape[-1]):
             f, h, xp = prepare(channels[..., c], psf, xp=xp)
             results.append(core(f, h, xp))
-        estimate = xp.moveaxis(xp.stack([r[0] for r in results], axis=-1), -1, channel_axis)
+        estimate = xp.stack([r[0] for r in results], axis=channel_axis)
         parameters = {
             key: [r[1][key] for r in results] if len({repr(r[1][key]) for r in results}) > 1
             else results[0][1][key]
@@ -103,6 +112,11 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
         }
         iterations = None if results[0][2] is None else max(r[2] for r in results)
         stop_reason = results[0][3]
+        history = [r[4] for r in results] if len(results[0]) > 4 else []
+    if estimate.base is not None or not estimate.flags.c_contiguous:
+        # a crop of the work grid: an array of its own, C-contiguous, not a
+        # view that keeps the whole padded grid alive
+        estimate = estimate.copy()
     if not return_info:
         return estimate
     info = RestoreInfo(
@@ -111,6 +125,7 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
         iterations=iterations,
         stop_reason=stop_reason,
         time=time.perf_counter() - start,
+        history=history,
     )
     return estimate, info
 
@@ -147,6 +162,11 @@ def check_iterations(iterations, *, allow_auto=True):
     return int(iterations)
 
 
+def check_tol(tol):
+    """Validate a ``tol=`` argument: None or a positive number."""
+    return None if tol is None else check_positive("tol", tol)
+
+
 def check_flag(name, value):
     """Validate a boolean option (``accelerate=``, ``isotropic=``...)."""
     if not isinstance(value, (bool, np.bool_)):
@@ -168,70 +188,3 @@ def check_positive(name, value, *, allow_zero=False, auto=None):
         bound = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
     return number
-
-
-class Iteration:
-    """The one iteration loop every iterative solver uses.
-
-    ``step()`` advances the solver's state by one iteration and returns
-    ``(estimate, relative_change)``. The loop counts, calls
-    ``callback(k, estimate)``, stops at `iterations`, when the relative
-    change falls below `tol`, or when ``stop(k, estimate)`` returns a
-    reason, and raises if the estimate stops being finite. Neither rule
-    fires before `min_iterations` (a warm start's first steps are small).
-    """
-
-    def __init__(self, method, *, iterations, tol=None, callback=None, stop=None,
-                 nan_check_every=10, min_iterations=1):
-        self.method = method
-        self.min_iterations = min_iterations
-        self.iterations = iterations
-        self.tol = tol
-        self.callback = callback
-        self.stop = stop
-        self.nan_check_every = nan_check_every
-
-    def run(self, step, xp):
-        """Run `step` until a stopping rule fires; return (estimate, k, reason)."""
-        with progress.step("iterations", total=self.iterations) as advance:
-            return self._run(step, xp, advance)
-
-    def _run(self, step, xp, advance):
-        estimate, reason, k = None, "iterations", 0
-        for k in range(1, self.iterations + 1):
-            estimate, change = step()
-            advance()
-            if k % self.nan_check_every == 0 or k == self.iterations:
-                if not bool(xp.isfinite(estimate).all()):
-                    raise FloatingPointError(
-                        f"{self.method} produced NaN or Inf at iteration {k}; "
-                        "check the PSF and the input's range, or use more regularisation"
-                    )
-            if self.callback is not None:
-                self.callback(k, estimate)
-            if k < self.min_iterations:
-                continue
-            if self.tol is not None and change is not None and change < self.tol:
-                reason = "tol"
-                break
-            if self.stop is not None:
-                why = self.stop(k, estimate)
-                if why:
-                    reason = why
-                    break
-        return estimate, k, reason
-
-
-def cropped_callback(callback, crop):
-    """`callback` seeing ``crop(estimate)`` (the field of view), or None."""
-    if callback is None:
-        return None
-    return lambda k, estimate: callback(k, crop(estimate))
-
-
-def relative_change(new, old, xp):
-    """‖new − old‖ / ‖old‖ as a float (inf when old is zero)."""
-    norm_old = float(xp.linalg.norm(old.ravel()))
-    if norm_old == 0:
-        return math.inf
-    return float(xp.linalg.norm((new - old).ravel())) / norm_old

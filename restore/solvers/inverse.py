@@ -1,8 +1,7 @@
 """The naive inverse filter: division by the OTF (the demonstration of noise amplification)."""
 
 from .. import params
-from ..operators import check_boundary, resolve_boundary
-from ._fourier import FOURIER_BOUNDARIES, apply_filter, fourier_problem
+from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._framework import check_positive, run_solver
 
 
@@ -55,11 +54,12 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         if threshold >= 1:
             raise ValueError(f"threshold must be below 1 (a fraction of max|H|), got {threshold!r}")
 
-    check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
+    check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
-        domain, spectrum = fourier_problem(f, h, mode)
+        domain = WorkDomain(h, f, mode)
+        spectrum = domain.data_spectrum()
         if threshold == "auto":
             block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
             tau = params.gcv_truncation(block, h, xp)
@@ -70,7 +70,7 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         keep = magnitude >= tau * float(magnitude.max())
         safe = xp.where(keep, otf, 1)
         transfer = xp.where(keep, 1 / safe, 0).astype(otf.dtype)
-        return apply_filter(domain, spectrum, transfer), {"threshold": tau, "boundary": mode}, None, "closed form"
+        return domain.filtered(spectrum, transfer), {"threshold": tau, "boundary": mode}, None, "closed form"
 
     return run_solver("inverse", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)

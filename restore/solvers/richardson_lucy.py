@@ -12,15 +12,8 @@ import math
 from .. import params
 from .._backend import array_module, in_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
-from ._framework import (
-    Iteration,
-    check_flag,
-    cropped_callback,
-    check_iterations,
-    check_positive,
-    relative_change,
-    run_solver,
-)
+from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
+from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, relative_change
 from .regularizers import tv_curvature
 
 #: Largest Biggs–Andrews step factor. Near 1 the extrapolation also amplifies
@@ -32,8 +25,6 @@ MAX_EXTRAPOLATION = 0.8
 #: images). At 2048² (a 2160² work grid), α read on every 17th pixel moves
 #: the PSNR of the first 30 iterations by at most 0.001 dB.
 STEP_SAMPLE = 2**18
-#: Cap on iterations when the count is chosen automatically.
-AUTO_MAX_ITERATIONS = 500
 #: "auto" stops at this multiple of the iteration at which the misfit first
 #: reaches the noise level (flat start). From that iteration k_d to the best
 #: iterate: camera/gauss:2 20 -> 69, bundled stack 28 -> 73; the PSNR at
@@ -68,7 +59,9 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         falls to the noise level estimated from `image` (Morozov's
         discrepancy principle), at most 500 iterations.
     tol : float, optional
-        Also stop when the relative change ‖x_k − x_{k−1}‖/‖x_{k−1}‖ < tol.
+        Also stop once an iteration changes the estimate by less than this,
+        relative to its size (‖x_k − x_{k−1}‖/‖x_{k−1}‖), at any iteration
+        count. Default None: no such rule.
     accelerate : bool, optional
         Biggs–Andrews vector extrapolation (Biggs & Andrews 1997): each step
         is pushed along the previous one by a factor estimated from the last
@@ -118,8 +111,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     """
     check_boundary(boundary, ("auto",) + WORK_BOUNDARIES)
     iterations = check_iterations(iterations)
-    if tol is not None:
-        tol = check_positive("tol", tol)
+    tol = check_tol(tol)
     tv = check_positive("tv", tv, allow_zero=True)
     if tv > MAX_TV_WEIGHT:
         raise ValueError(
@@ -141,7 +133,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 "intensities: remove the offset that made them negative, or use wiener or tv"
             )
         # the noise level first, while only f is held: its scratch adds to no peak
-        sigma = params.noise_sigma(f) if iterations == "auto" else None
+        sigma = params.noise_level(f) if iterations == "auto" else None
         if params.looks_signed(f, sigma):
             raise ValueError(
                 f"image has values down to {low:.4g} against a maximum of {peak:.4g}: "
@@ -159,103 +151,120 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         # above −min(f) so that, started from the observation, no pixel of f + c is 0
         offset = -low + 0.01 * (peak - low) if low < 0 else 0.0
         domain = WorkDomain(h, f + offset if offset else f, mode)
-        op, data, mask = domain.op, domain.data, domain.mask
         if isinstance(init, str) and init == "flat":  # the scene's mean level
             first = _initial_estimate(max(float(f.mean()) - background, 0.01 * peak),
                                       domain, xp)
         else:
             first = _initial_estimate(init, domain, xp)
-        # Hᵀ1 is 1 on a periodic grid with a normalised PSF; with an unknown
-        # boundary it is Hᵀ(mask), which fades out beyond the field of view
-        # (Bertero & Boccacci). "zero" keeps scikit-image's unnormalised update.
-        norm = None
-        if mode == "unknown":
-            norm = op.adjoint(mask)
-            norm = xp.maximum(norm, 1e-3 * float(norm.max()))
-        # Floor for H x in the ratio f / Hx: relative to the data, so that where
-        # f holds only FFT round-off and Hx has decayed further, the ratio stays
-        # small instead of overflowing (and the floor scales with f).
-        peak = float(data.max())
-        tiny = 1e-6 * peak if peak > 0 else float(xp.finfo(f.dtype).tiny)
+        solver = _RichardsonLucy(domain, first, background=background + offset,
+                                 tv_weight=tv, accelerate=accelerate,
+                                 track_misfit=iterations == "auto", xp=xp)
+        del first  # the solver holds the only reference: no extra work array
         parameters = {"accelerate": accelerate, "tv": tv, "background": background,
                       "boundary": mode}
         if offset:
             parameters["offset"] = offset
-        model_background = background + offset
         if iterations == "auto":
             parameters["sigma"] = sigma
-            limit = AUTO_MAX_ITERATIONS
-        else:
-            limit = iterations
-        observed = domain.crop(data)
-        # the state dict holds the only reference to the estimate: a local name
-        # would keep the first estimate alive (one more work array) to the end
-        state = {"x": first, "previous": None, "step": None, "previous_step": None,
-                 "misfit": None, "reached": None}
-        del first
-
-        def rl_update(estimate):
-            blurred = op.apply(estimate)
-            if model_background:
-                blurred += model_background
-            if iterations == "auto":  # misfit of the estimate entering this step
-                state["misfit"] = _mean_square_difference(observed, domain.crop(blurred))
-            in_blocks(_ratio_in_place, blurred, data, tiny, mask)
-            spectrum = op.spectrum(blurred)
-            del blurred  # not held while Hᵀ's result is allocated
-            new = op.from_spectrum(spectrum, adjoint=True)
-            in_blocks(_update_in_place, new, estimate, None if tv else norm)
-            if tv:  # RL-TV divides by Hᵀ1 − λ div(∇x/|∇x|) instead of Hᵀ1
-                denominator = (1.0 if norm is None else norm) - tv * tv_curvature(estimate, xp)
-                new /= xp.maximum(denominator, 0.1 if norm is None else 0.1 * norm)
-            return new
-
-        # α needs the last two steps g only through two inner products: on a
-        # large grid they are read on a fixed sample of pixels, so no full
-        # step array is kept (one work array less at the peak)
-        stride = _sample_stride(data.size // STEP_SAMPLE, data.shape[-1])
-
-        def step():
-            # Biggs–Andrews: y = x_k + α (x_k − x_{k−1}), α from the last two
-            # steps g_j = x_{j+1} − y_j; x_{k−1} is dropped before the update
-            x_now = state["x"]
-            y = x_now
-            if accelerate and state["previous_step"] is not None:
-                alpha = _extrapolation_factor(state["step"], state["previous_step"], xp)
-                # a new array: x_{k−1} may still be held by the caller's callback
-                y = xp.subtract(x_now, state.pop("previous"))
-                y *= alpha
-                y += x_now
-                xp.maximum(y, 0, out=y)
-            x_new = rl_update(y)
-            if accelerate:
-                state["previous_step"] = state["step"]
-                state["step"] = x_new.ravel()[::stride] - y.ravel()[::stride]
-                state["previous"] = x_now
-            del y
-            change = relative_change(x_new, x_now, xp) if tol is not None else None
-            state["x"] = x_new
-            return x_new, change
-
-        stop = None
-        if iterations == "auto":
-            def stop(k, estimate):
-                # Morozov's discrepancy level is reached well before RL's best
-                # iterate (whose PSNR curve is flat around its peak): run on to
-                # DISCREPANCY_MULTIPLE times the iteration that reached it.
-                if state["reached"] is None and state["misfit"] <= sigma**2:
-                    state["reached"] = k
-                if state["reached"] is None:
-                    return None
-                return "discrepancy" if k >= DISCREPANCY_MULTIPLE * state["reached"] else None
-
-        loop = Iteration("richardson_lucy", iterations=limit, tol=tol,
-                         callback=cropped_callback(callback, domain.crop), stop=stop)
-        x, k, reason = loop.run(step, xp)
-        return domain.crop(x).copy(), parameters, k, reason
+        loop = Iteration("richardson_lucy", iterations=MAX_ITERATIONS["richardson_lucy"]
+                         if iterations == "auto" else iterations, tol=tol,
+                         callback=cropped_callback(callback, domain.crop),
+                         stop=solver.discrepancy_stop(sigma) if iterations == "auto" else None)
+        x, k, reason = loop.run(lambda: solver.step(track_change=tol is not None), xp)
+        return domain.crop(x).copy(), parameters, k, reason, loop.history
 
     return run_solver("richardson_lucy", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
+
+
+class _RichardsonLucy:
+    """Richardson–Lucy on one work domain: the multiplicative update (RL-TV's
+    divided by 1 − λ·div(∇x/|∇x|)), Biggs–Andrews extrapolation, and the
+    discrepancy stop. ``step()`` is one iteration, for :class:`Iteration`.
+    """
+
+    def __init__(self, domain, first, *, background, tv_weight, accelerate, track_misfit, xp):
+        self.domain, self.xp = domain, xp
+        self.background, self.tv_weight, self.accelerate = background, tv_weight, accelerate
+        self.track_misfit = track_misfit
+        op, data, mask = domain.op, domain.data, domain.mask
+        # Hᵀ1 is 1 on a periodic grid with a normalised PSF; with an unknown
+        # boundary it is Hᵀ(mask), which fades out beyond the field of view
+        # (Bertero & Boccacci). "zero" keeps scikit-image's unnormalised update.
+        self.norm = None
+        if domain.boundary == "unknown":
+            norm = op.adjoint(mask)
+            self.norm = xp.maximum(norm, 1e-3 * float(norm.max()))
+        # Floor for H x in the ratio f / Hx: relative to the data, so that where
+        # f holds only FFT round-off and Hx has decayed further, the ratio stays
+        # small instead of overflowing (and the floor scales with f).
+        peak = float(data.max())
+        self.tiny = 1e-6 * peak if peak > 0 else float(xp.finfo(data.dtype).tiny)
+        self.observed = domain.crop(data)
+        # α needs the last two steps g only through two inner products: on a
+        # large grid they are read on a fixed sample of pixels, so no full
+        # step array is kept (one work array less at the peak)
+        self.stride = _sample_stride(data.size // STEP_SAMPLE, data.shape[-1])
+        # the solver holds the only reference to the estimate: a caller's local
+        # name would keep the first estimate alive (one more work array) to the end
+        self.x, self.previous, self.last_step, self.previous_step = first, None, None, None
+        self.misfit = self.reached = None
+
+    def update(self, estimate):
+        """One RL update of `estimate` (a new array)."""
+        xp, domain = self.xp, self.domain
+        op = domain.op
+        blurred = op.apply(estimate)
+        if self.background:
+            blurred += self.background
+        if self.track_misfit:  # misfit of the estimate entering this step
+            self.misfit = _mean_square_difference(self.observed, domain.crop(blurred))
+        in_blocks(_ratio_in_place, blurred, domain.data, self.tiny, domain.mask)
+        spectrum = op.spectrum(blurred)
+        del blurred  # not held while Hᵀ's result is allocated
+        new = op.from_spectrum(spectrum, adjoint=True)
+        in_blocks(_update_in_place, new, estimate, None if self.tv_weight else self.norm)
+        if self.tv_weight:  # RL-TV divides by Hᵀ1 − λ div(∇x/|∇x|) instead of Hᵀ1
+            norm = 1.0 if self.norm is None else self.norm
+            denominator = norm - self.tv_weight * tv_curvature(estimate, xp)
+            new /= xp.maximum(denominator, 0.1 * norm)
+        return new
+
+    def step(self, *, track_change):
+        """One iteration: ``(estimate, relative change or None, record)``."""
+        # Biggs–Andrews: y = x_k + α (x_k − x_{k−1}), α from the last two
+        # steps g_j = x_{j+1} − y_j; x_{k−1} is dropped before the update
+        xp, x_now = self.xp, self.x
+        y = x_now
+        if self.accelerate and self.previous_step is not None:
+            alpha = _extrapolation_factor(self.last_step, self.previous_step, xp)
+            # a new array: x_{k−1} may still be held by the caller's callback
+            y = xp.subtract(x_now, self.previous)
+            self.previous = None
+            y *= alpha
+            y += x_now
+            xp.maximum(y, 0, out=y)
+        x_new = self.update(y)
+        if self.accelerate:
+            self.previous_step = self.last_step
+            self.last_step = x_new.ravel()[::self.stride] - y.ravel()[::self.stride]
+            self.previous = x_now
+        del y
+        change = relative_change(x_new, x_now, xp) if track_change else None
+        self.x = x_new
+        return x_new, change, ({"misfit": self.misfit} if self.track_misfit else {})
+
+    def discrepancy_stop(self, sigma):
+        """Stop rule of iterations="auto": Morozov's discrepancy level is reached
+        well before RL's best iterate (whose PSNR curve is flat around its peak):
+        run on to DISCREPANCY_MULTIPLE times the iteration that reached it."""
+        def stop(k, estimate):
+            if self.reached is None and self.misfit <= sigma**2:
+                self.reached = k
+            if self.reached is None:
+                return None
+            return "discrepancy" if k >= DISCREPANCY_MULTIPLE * self.reached else None
+        return stop
 
 
 def _ratio_in_place(blurred, data, floor, mask):

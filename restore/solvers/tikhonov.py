@@ -1,13 +1,12 @@
 """Tikhonov-regularised deconvolution, solved exactly in the Fourier domain."""
 
 from .. import params
-from ..operators import check_boundary, resolve_boundary
-from ._fourier import (
-    FOURIER_BOUNDARIES,
-    apply_filter,
+from ..operators import (
+    CLOSED_FORM_BOUNDARIES,
+    WorkDomain,
+    check_boundary,
     difference_power,
-    filter_transfer,
-    fourier_problem,
+    resolve_boundary,
 )
 from ._framework import check_positive, flag_search_limit, run_solver
 
@@ -81,23 +80,23 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
         )
     lam = check_positive("lam", lam, auto=("gcv",))
 
-    check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
+    check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
-        domain, spectrum = fourier_problem(f, h, mode)
-        otf = domain.op.otf
+        domain = WorkDomain(h, f, mode)
+        spectrum = domain.data_spectrum()
         reg_power = regularizer_power(regularizer, domain.op.shape, xp, f.dtype)
         if lam == "gcv":
             chosen = _gcv_choice(f, h, regularizer, xp)
         else:
             chosen = lam
-        transfer = filter_transfer(otf, chosen * reg_power, xp)
+        transfer = domain.op.regularised_inverse(chosen * reg_power)
         parameters = {"lam": chosen, "regularizer": regularizer, "boundary": mode}
         if lam == "gcv":
             flag_search_limit(parameters, "tikhonov", "lam", chosen, *params.GCV_LAMBDA_RANGE,
                               advice="check that the PSF matches the blur, or give lam")
-        return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
+        return domain.filtered(spectrum, transfer), parameters, None, "closed form"
 
     return run_solver("tikhonov", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)

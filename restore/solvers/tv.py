@@ -14,26 +14,24 @@ import warnings
 import numpy as np
 
 from .. import params
-from .._backend import irfftn, multiply_in_place, rfftn, row_blocks
-from ..operators import WorkDomain, check_boundary, resolve_boundary
-from ._fourier import ITERATIVE_BOUNDARIES, difference_power
-from ._framework import (
-    flag_search_limit,
-    Iteration,
-    check_flag,
-    check_iterations,
-    check_positive,
-    cropped_callback,
-    run_solver,
+from .._backend import row_blocks
+from ..operators import (
+    ITERATIVE_BOUNDARIES,
+    WorkDomain,
+    check_boundary,
+    difference_power,
+    resolve_boundary,
 )
+from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
+from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, regularised_solve
 
 #: Iterations of the first trial λ while the discrepancy principle searches...
 SEARCH_ITERATIONS = 20
 #: ... and of each later trial, which starts from the ADMM state the trial
 #: before ended in (its duals rescaled to the new λ), so it goes on converging.
 SEARCH_WARM_ITERATIONS = 10
-#: "auto" iterations also stop once an iteration changes the estimate by less
-#: than this (relative): the PSNR has stopped moving. Camera, gauss:2, σ = 0.01:
+#: "auto" iterations stop once an iteration changes the estimate by less than
+#: this (relative; the default `tol`): the PSNR has stopped moving. Camera, gauss:2, σ = 0.01:
 #: the final solve after the search is then within 0.01 dB of where it ends
 #: after 300 iterations, at its 20th iteration (reflect; a third of it and
 #: ~115 iterations for "unknown", whose unseen border moves on slowly).
@@ -48,15 +46,19 @@ CHANGE_TOL_3D = 5e-5
 #: astronaut (gauss:2 and motion:15,30, σ = 0.01, border cut): Morozov's λ was
 #: 1.4–3.5× the best one, costing 0.1–0.96 dB.
 DISCREPANCY_CORRECTION = 0.4
-#: Iterations between two evaluations of the ADMM residuals (their own passes
-#: over every array); "auto" iterations stop only at such an iteration.
+#: Iterations between two evaluations of the ADMM residuals and the relative
+#: change (their own passes over every array); `tol` and the residual rule
+#: stop only at such an iteration.
 RESIDUAL_EVERY = 5
+#: "auto" iterations also stop when the relative primal and dual residuals of
+#: ADMM are both below this (Boyd et al. 2011, section 3.3).
+RESIDUAL_TOL = 1e-4
 #: ADMM penalty: small against |H|² ≤ 1, which suits the weak TV weights of deconvolution.
 DEFAULT_RHO = 0.02
 
 
 def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations="auto",
-       tol=1e-4, rho=None, boundary="auto", channel_axis=None, callback=None,
+       tol=None, rho=None, boundary="auto", channel_axis=None, callback=None,
        return_info=False):
     """Restore an image by total-variation regularised least squares (ADMM).
 
@@ -67,11 +69,13 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
     psf : array_like or str
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
     lam : float or "auto", optional
-        TV weight relative to the noise: the objective's λ is
-        ``lam · σ̂`` with σ̂ the noise level estimated from `image`, so the
-        same `lam` suits any intensity scale. "auto" finds the λ of Morozov's
-        discrepancy principle (mean squared residual = σ̂²) and uses 0.4 of
-        it (:data:`DISCREPANCY_CORRECTION`: the principle over-smooths TV).
+        The weight λ of the objective above, in the image's units: TV(x) =
+        Σ‖∇x‖ grows with the intensity scale while the data term grows with
+        its square, so λ scales with the image (twice the image, twice λ).
+        "auto" (default) finds the λ of Morozov's discrepancy principle (mean
+        squared residual = σ̂², the noise level estimated from `image`) and
+        uses 0.4 of it (:data:`DISCREPANCY_CORRECTION`: the principle
+        over-smooths TV); the info reports the λ used.
     isotropic : bool, optional
         Isotropic TV (‖∇x‖₂ per pixel, rotation-invariant) or anisotropic
         (‖∇x‖₁, favours axis-aligned edges).
@@ -81,10 +85,14 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         signal: see :func:`restore.params.looks_signed`); ``True`` on signed
         data warns that the constraint removes their negative part.
     iterations : int or "auto", optional
-        ADMM iterations; "auto" runs until the primal and dual residuals
-        fall below `tol` (at most 300).
+        ADMM iterations; "auto" runs until the relative change falls below
+        `tol` or ADMM's primal and dual residuals below 1e-4 (at most 300,
+        :data:`restore.solvers.MAX_ITERATIONS`).
     tol : float, optional
-        Relative primal/dual residual at which ADMM stops (Boyd et al. 2011).
+        Stop once an iteration changes the estimate by less than this,
+        relative to its size (checked every 5 iterations), at any iteration
+        count. Default None: 3e-4 (5e-5 for volumes, a third of it with an
+        unknown boundary) with ``iterations="auto"``, no such rule otherwise.
     rho : float, optional
         ADMM penalty (dimensionless); default 0.02.
     boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
@@ -119,15 +127,14 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
     if not (isinstance(nonnegative, str) and nonnegative == "auto"):
         nonnegative = check_flag("nonnegative", nonnegative)
     iterations = check_iterations(iterations)
-    tol = check_positive("tol", tol)
+    tol = check_tol(tol)
     if rho is not None:
         rho = check_positive("rho", rho)
 
     def core(f, h, xp):
-        sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
+        sigma = params.noise_level(f)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
         domain = WorkDomain(h, f, mode)
-        limit = 300 if iterations == "auto" else iterations
         signed = params.looks_signed(f, sigma)
         constrain = not signed if nonnegative == "auto" else nonnegative
         if constrain and signed:
@@ -136,41 +143,37 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
                 f"{float(f.max()):.3g}) sets their negative part to 0; pass "
                 "nonnegative=False (--allow-negative) to keep it", UserWarning, stacklevel=4)
         solver = _TVADMM(domain, isotropic=isotropic, nonnegative=constrain, xp=xp)
+        auto = iterations == "auto"
+        change_tol = tol
+        if change_tol is None and auto:
+            change_tol = CHANGE_TOL if f.ndim < 3 else CHANGE_TOL_3D
+            if domain.mask is not None:  # the unseen border keeps moving slowly
+                change_tol /= 3
+        residual_rule = solver.residuals_below(RESIDUAL_TOL) if auto else None
+        check_every = RESIDUAL_EVERY if change_tol is not None or auto else 0
+        penalty = rho if rho is not None else DEFAULT_RHO
+        loops = []
 
-        # the unseen border of "unknown" keeps moving slowly after the rest settles
-        change_tol = CHANGE_TOL if f.ndim < 3 else CHANGE_TOL_3D
-        if domain.mask is not None:
-            change_tol /= 3
+        def solve(lam_value, warm, count, cb=None):
+            loops.append(Iteration("tv", iterations=count, tol=change_tol, callback=cb,
+                                   stop=residual_rule))
+            return solver.run(lam_value, penalty, warm, loops[-1], check_every=check_every)
 
-        def solve(lam_rel, warm, count, cb=None):
-            penalty = rho if rho is not None else DEFAULT_RHO
-            loop = Iteration("tv", iterations=count, tol=None, callback=cb,
-                             stop=solver.converged(tol, change_tol) if iterations == "auto"
-                             else None)
-            return solver.run(lam_rel * sigma, penalty, warm, loop,
-                              check_every=RESIDUAL_EVERY if iterations == "auto" else 0)
+        def trial(lam_value, warm):
+            count = SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS
+            if domain.mask is not None:  # the unseen border converges slowly
+                count *= 3
+            return solve(lam_value, warm, count)[0]
 
-        if lam == "auto":
-            def trial(lam_rel, warm):
-                count = SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS
-                if domain.mask is not None:  # the unseen border converges slowly
-                    count *= 3
-                return solve(lam_rel, warm, count)[0]
-
-            morozov, warm = params.discrepancy_search(
-                trial, lambda x: domain.misfit(x, xp), sigma**2, 0.5)
-            chosen = DISCREPANCY_CORRECTION * morozov
-        else:
-            chosen, warm = lam, None
-        x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
-        parameters = {"lam": chosen, "sigma": sigma, "isotropic": isotropic,
+        limit = MAX_ITERATIONS["tv"] if auto else iterations
+        (x, k, reason), chosen = regularised_solve(
+            "tv", lam, sigma, trial=trial, misfit=lambda x: domain.misfit(x, xp),
+            final=lambda lam_value, warm: solve(lam_value, warm, limit,
+                                                cropped_callback(callback, domain.crop)),
+            start=0.5, correction=DISCREPANCY_CORRECTION)
+        parameters = {**chosen, "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": constrain, "boundary": mode}
-        if lam == "auto":
-            flag_search_limit(parameters, "tv", "lam", morozov,
-                              *params.DISCREPANCY_FACTOR_RANGE,
-                              advice="check that the PSF and the noise level match the "
-                                     "data, or give lam")
-        return domain.crop(x), parameters, k, reason
+        return domain.crop(x), parameters, k, reason, loops[-1].history
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
@@ -189,8 +192,6 @@ class _TVADMM:
 
     def __init__(self, domain, *, isotropic, nonnegative, xp):
         self.domain, self.isotropic, self.nonnegative, self.xp = domain, isotropic, nonnegative, xp
-        op = domain.op
-        self.otf = op.otf
         self._inverse_denominator = None  # ((ρ, data weight), ρ/denominator), once per ρ
         self.residuals = (math.inf, math.inf)
         self.change = math.inf  # ‖x_k − x_{k−1}‖ / ‖x_k‖ at the last residual check
@@ -198,14 +199,12 @@ class _TVADMM:
         self._adjoint_data = None
         self._states = {}  # id(estimate) -> (estimate, λ, ADMM state), for warm starts
 
-    def converged(self, tol, change_tol):
-        """Stopping rule: "tol" when the ADMM residuals are below `tol`,
-        "change" when an iteration changed x by less than `change_tol`."""
+    def residuals_below(self, tol):
+        """Stopping rule: "residuals" when ADMM's relative primal and dual
+        residuals (at the last check) are both below `tol`."""
         def stop(k, estimate):
             primal, dual = self.residuals
-            if primal < tol and dual < tol:
-                return "tol"
-            return "change" if self.change < change_tol else None
+            return "residuals" if primal < tol and dual < tol else None
         return stop
 
     def inverse_denominator(self, rho, data_weight):
@@ -214,7 +213,7 @@ class _TVADMM:
         if self._inverse_denominator is None or self._inverse_denominator[0] != key:
             self._inverse_denominator = None  # free the old one first
             xp, op = self.xp, self.domain.op
-            power = (self.otf * self.otf.conj()).real
+            power = op.power()
             denominator = difference_power(op.shape, xp, op.dtype) * power.dtype.type(rho)
             power *= power.dtype.type(data_weight)
             denominator = denominator + power  # broadcasts to the full half spectrum
@@ -264,7 +263,6 @@ class _TVADMM:
     def run(self, lam, rho, warm, loop, *, check_every=1):
         xp, domain = self.xp, self.domain
         op, f, mask = domain.op, domain.data, domain.mask
-        shape = op.shape
         dtype = np.dtype(op.dtype).type
         x, v, factors, v_pos = self._start(lam, warm)
         ndim, rows = x.ndim, x.shape[0]
@@ -367,15 +365,14 @@ class _TVADMM:
             check = (bool(check_every) and counter["k"] % check_every == 0
                      and last["x"] is not None)
             row_blocks(rhs_block, rhs)
-            spectrum = rfftn(rhs, shape)
+            spectrum = op.spectrum(rhs)
             if mask is not None:
-                blur_spectrum = rfftn(z_blur - u_blur, shape)
-                blur_spectrum *= self.otf.conj()
+                blur_spectrum = op.spectrum(z_blur - u_blur)
+                blur_spectrum *= op.conjugate_otf()
                 blur_spectrum *= data_weight / rho  # the division multiplies by ρ
                 spectrum += blur_spectrum
                 del blur_spectrum
-            multiply_in_place(spectrum, inverse_denominator)
-            x_new = irfftn(spectrum, shape, overwrite=True)
+            x_new = op.from_spectrum(spectrum, transfer=inverse_denominator)
             del spectrum
             sums = row_blocks(lambda a, b: update_block(a, b, x_new, last["x"], check), x_new)
             primal, dual, scale, change = (sum(column) for column in zip(*sums))
@@ -395,7 +392,10 @@ class _TVADMM:
             else:
                 self.residuals, self.change = (math.inf, math.inf), math.inf
             last["x"] = x_new  # the loop holds it anyway until the next step returns
-            return x_new, None
+            if not check:
+                return x_new, None
+            return x_new, self.change, {"primal_residual": self.residuals[0],
+                                        "dual_residual": self.residuals[1]}
 
         estimate, k, reason = loop.run(step, xp)
         if self.nonnegative:  # x meets x ≥ 0 only in the limit; return the projection

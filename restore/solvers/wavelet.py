@@ -18,17 +18,10 @@ import numpy as np
 import pywt
 
 from .. import params
-from .._backend import irfftn, is_gpu_array, multiply_in_place, on_threads, to_gpu, to_host
-from ..operators import WorkDomain, check_boundary, resolve_boundary
-from ._fourier import ITERATIVE_BOUNDARIES
-from ._framework import (
-    flag_search_limit,
-    Iteration,
-    check_iterations,
-    check_positive,
-    cropped_callback,
-    run_solver,
-)
+from .._backend import is_gpu_array, on_threads, to_gpu, to_host
+from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ._framework import check_iterations, check_positive, check_tol, run_solver
+from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, regularised_solve
 
 #: Iterations of the first trial λ of the discrepancy search, and of each
 #: later one (which resumes FISTA from the trial before).
@@ -53,10 +46,12 @@ SHIFTS = 4
 VOLUME_WARNING_VOXELS = 2**16
 #: Decomposition levels of levels="auto" (fewer where the image is too small).
 DEFAULT_LEVELS = 3
+#: The `tol` of iterations="auto" when none is given.
+AUTO_TOL = 1e-3
 
 
 def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterations="auto",
-            tol=1e-3, boundary="auto", channel_axis=None, callback=None,
+            tol=None, boundary="auto", channel_axis=None, callback=None,
             return_info=False):
     """Restore an image by wavelet-sparse (ℓ1) regularisation, solved by FISTA.
 
@@ -68,10 +63,12 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
     psf : array_like or str
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
     lam : float or "auto", optional
-        ℓ1 weight relative to the noise: the objective's λ is ``lam · σ̂``
-        with σ̂ estimated from `image`. "auto" finds the λ of the discrepancy
-        principle (mean squared residual = σ̂²) and uses half of it
-        (:data:`DISCREPANCY_CORRECTION`).
+        The weight λ of the objective above, in the image's units (the ℓ1
+        norm grows with the intensity scale, the data term with its square:
+        twice the image, twice λ). "auto" (default) finds the λ of the
+        discrepancy principle (mean squared residual = σ̂², the noise level
+        estimated from `image`) and uses half of it
+        (:data:`DISCREPANCY_CORRECTION`); the info reports the λ used.
     wavelet_name : str, optional
         An orthogonal PyWavelets wavelet ("haar", "db2"…"db8", "sym4"…).
     levels : int or "auto", optional
@@ -80,9 +77,11 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         is 3, or fewer where the image is too small.
     iterations : int or "auto", optional
         FISTA iterations; "auto" runs until the relative change is below
-        `tol` (at most 200).
+        `tol` (at most 200, :data:`restore.solvers.MAX_ITERATIONS`).
     tol : float, optional
-        Relative change at which "auto" iterations stop.
+        Stop once an iteration changes the estimate by less than this,
+        relative to its size, at any iteration count. Default None: 1e-3
+        with ``iterations="auto"``, no such rule otherwise.
     boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
         How the image continues past its edges (see :func:`restore.wiener`);
         "unknown" estimates the scene beyond the field of view and fits only
@@ -120,7 +119,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))
     iterations = check_iterations(iterations)
-    tol = check_positive("tol", tol)
+    tol = check_tol(tol)
     family = pywt.Wavelet(wavelet_name) if wavelet_name in pywt.wavelist(kind="discrete") else None
     if family is None or not family.orthogonal:
         raise ValueError(
@@ -150,43 +149,40 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         image = to_host(image)
 
     def core(f, h, xp):
-        sigma = max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
+        sigma = params.noise_level(f)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
         solver = _WaveletFISTA(domain, family, usable, xp, axes)
-        limit = 200 if iterations == "auto" else iterations
+        auto = iterations == "auto"
+        change_tol = AUTO_TOL if tol is None and auto else tol
+        loops = []
 
-        def solve(lam_rel, warm, count, cb=None, shifts=None, resume=False):
+        def solve(lam_value, warm, count, cb=None, shifts=None, resume=False):
             # A search trial resumes FISTA where the last trial stopped
             # (momentum included). The final solve restarts the momentum from
             # the search's estimate, whose first steps are small, and runs at
             # least FINAL_MINIMUM iterations: FISTA's PSNR peaks and falls
             # again along the way, and λ's correction was fitted to this rule.
-            loop = Iteration("wavelet", iterations=count, callback=cb,
-                             tol=tol if iterations == "auto" else None,
-                             min_iterations=1 if warm is None or resume else FINAL_MINIMUM)
-            return solver.run(lam_rel * sigma, warm, loop, shifts=shifts, resume=resume)
+            loops.append(Iteration("wavelet", iterations=count, callback=cb, tol=change_tol,
+                                   min_iterations=1 if warm is None or resume
+                                   else FINAL_MINIMUM))
+            return solver.run(lam_value, warm, loops[-1], shifts=shifts, resume=resume)
 
-        if lam == "auto":
-            morozov, warm = params.discrepancy_search(
-                lambda lam_rel, warm: solve(
-                    lam_rel, warm,
-                    SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS,
-                    shifts=SEARCH_SHIFTS, resume=True)[0],
-                lambda x: domain.misfit(x, xp), sigma**2, 1.0)
-            chosen = DISCREPANCY_CORRECTION * morozov
-        else:
-            chosen, warm = lam, None
-        x, k, reason = solve(chosen, warm, limit, cropped_callback(callback, domain.crop))
-        parameters = {"lam": chosen, "sigma": sigma, "wavelet": wavelet_name,
+        def trial(lam_value, warm):
+            return solve(lam_value, warm,
+                         SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS,
+                         shifts=SEARCH_SHIFTS, resume=True)[0]
+
+        limit = MAX_ITERATIONS["wavelet"] if auto else iterations
+        (x, k, reason), chosen = regularised_solve(
+            "wavelet", lam, sigma, trial=trial, misfit=lambda x: domain.misfit(x, xp),
+            final=lambda lam_value, warm: solve(lam_value, warm, limit,
+                                                cropped_callback(callback, domain.crop)),
+            start=1.0, correction=DISCREPANCY_CORRECTION)
+        parameters = {**chosen, "sigma": sigma, "wavelet": wavelet_name,
                       "levels": usable, "boundary": mode}
-        if lam == "auto":
-            flag_search_limit(parameters, "wavelet", "lam", morozov,
-                              *params.DISCREPANCY_FACTOR_RANGE,
-                              advice="check that the PSF and the noise level match the "
-                                     "data, or give lam")
-        return domain.crop(x), parameters, k, reason
+        return domain.crop(x), parameters, k, reason, loops[-1].history
 
     result = run_solver("wavelet", core, image, psf, channel_axis=channel_axis,
                         return_info=return_info)
@@ -310,17 +306,14 @@ class _WaveletFISTA:
             y, t = x.copy(), 1.0
         if mask is None:
             # ∇ of ½‖Hy − f‖² = HᵀH y − Hᵀf: one FFT pair with |H|² (H periodic)
-            normal = (op.otf * op.otf.conj()).real if op.otf.dtype.kind == "c" else op.otf**2
-            normal = normal * normal.dtype.type(step_size)
+            normal = op.power()
+            normal *= normal.dtype.type(step_size)
             scaled_data = self.scaled_adjoint_data(step_size)
 
         def step():
             nonlocal x, y, t
             if mask is None:
-                spectrum = op.spectrum(y)
-                multiply_in_place(spectrum, normal)
-                descent = irfftn(spectrum, op.shape, overwrite=True)
-                del spectrum
+                descent = op.from_spectrum(op.spectrum(y), transfer=normal)
                 np.subtract(y, descent, out=descent)
                 descent += scaled_data
             else:

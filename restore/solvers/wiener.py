@@ -4,8 +4,7 @@ import math
 import warnings
 
 from .. import params
-from ..operators import Blur, check_boundary, resolve_boundary
-from ._fourier import FOURIER_BOUNDARIES, apply_filter, filter_transfer, fourier_problem
+from ..operators import CLOSED_FORM_BOUNDARIES, Blur, WorkDomain, check_boundary, resolve_boundary
 from ._framework import check_positive, flag_search_limit, run_solver
 
 
@@ -73,24 +72,18 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
         _check_meaningful_snr(snr if nsr is None else -10.0 * math.log10(nsr),
                               "nsr" if nsr is not None else "snr")
 
-    check_boundary(boundary, ("auto",) + FOURIER_BOUNDARIES)
+    check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
     def core(f, h, xp):
         mode = resolve_boundary(boundary, h, asymmetric="smooth")
-        domain, spectrum = fourier_problem(f, h, mode)
-        otf = domain.op.otf
-        parameters = {}
+        domain = WorkDomain(h, f, mode)
         if nsr is not None or snr != "auto":
             ratio = nsr if nsr is not None else 10.0 ** (-snr / 10.0)
             parameters = {"nsr": ratio, "snr": -10.0 * math.log10(ratio)}
         else:
             ratio, parameters = _automatic_nsr(f, h, domain.op.shape, xp)
         parameters["boundary"] = mode
-        transfer = filter_transfer(otf, ratio, xp)
-        # The mean is not noise-limited: pass it through (NSR is 0 at k = 0).
-        dc = (0,) * transfer.ndim
-        transfer[dc] = 1 / otf[dc]
-        return apply_filter(domain, spectrum, transfer), parameters, None, "closed form"
+        return wiener_filter(domain, ratio), parameters, None, "closed form"
 
     return run_solver("wiener", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
@@ -119,6 +112,17 @@ def _check_meaningful_snr(snr_db, name):
             "will be heavily smoothed, nearly flat", UserWarning, stacklevel=3)
 
 
+def wiener_filter(domain, ratio):
+    """The Wiener estimate on `domain` for a noise-to-signal ratio (a number or
+    an array on the work grid's half spectrum), cropped to the field of view."""
+    spectrum = domain.data_spectrum()
+    transfer = domain.op.regularised_inverse(ratio)
+    # The mean is not noise-limited: pass it through (NSR is 0 at k = 0).
+    dc = (0,) * transfer.ndim
+    transfer[dc] = 1 / domain.op.otf[dc]
+    return domain.filtered(spectrum, transfer)
+
+
 def _automatic_nsr(f, h, work_shape, xp):
     """NSR(k) = c·|k|^(−β) on `work_shape`: spectrum shape fitted to `f`, level by GCV."""
     model, scale, parameters = nsr_model(f, h, xp)
@@ -134,8 +138,7 @@ def nsr_model(f, h, xp):
     the info reports. Batch deconvolution fits it once per volume.
     """
     block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
-    otf = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).otf
-    otf_power = (otf * otf.conj()).real
+    otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
     power = params.periodogram(block, xp)
     # the noise floor of the spectrum where the blur left no signal, else the
     # Poisson–Gaussian fit in the image domain

@@ -12,11 +12,9 @@ one chunk's size (which fits), and every chunk then gets the values it chose:
 
 - Richardson-Lucy, TV, wavelet: the iteration count it stopped at (and no
   `tol`, which would stop chunks at different counts);
-- inverse (threshold), Tikhonov (lam): the number chosen;
-- Wiener: the fitted noise-to-signal model (level and spectrum exponent);
-- TV and wavelet weigh their penalty relative to a noise level each call
-  estimates from its own input; the weight ``lam·σ̂`` of the central block is
-  kept fixed by giving each chunk ``lam·σ̂_block/σ̂_chunk``.
+- inverse (threshold), Tikhonov, TV, wavelet (lam): the number chosen (every
+  weight is the weight of the solver's objective, the same for any chunk);
+- Wiener: the fitted noise-to-signal model (level and spectrum exponent).
 
 Thin stacks: where a volume (or chunk) has fewer planes than the PSF, it is
 mirrored out (symmetric padding) to the PSF's length, restored, and cropped
@@ -28,7 +26,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import restore
-from restore import params
 from restore.operators import prepare, resolve_boundary
 
 from .plan import plan_chunks, solve_bytes
@@ -41,7 +38,6 @@ METHODS = {"inverse": "inverse", "wiener": "wiener", "tikhonov": "tikhonov",
            "rl": "richardson_lucy", "richardson_lucy": "richardson_lucy", "tv": "tv",
            "wavelet": "wavelet"}
 _ITERATIVE = ("richardson_lucy", "tv", "wavelet")
-_RELATIVE_WEIGHT = ("tv", "wavelet")
 
 
 def solver_for(method):
@@ -97,18 +93,10 @@ def _mirror_out(block, psf_shape):
     return padded, crop
 
 
-def _noise_weight_sigma(f):
-    """The noise level TV and wavelet scale `lam` by (as they compute it)."""
-    return max(params.noise_sigma(f), 1e-4 * float(f.std()) + 1e-30)
-
-
-def _solve(block, psf, method, options, *, weight=None, wiener_model=None, info=False):
+def _solve(block, psf, method, options, *, wiener_model=None, info=False):
     """Restore one block (NumPy) with fixed options; float32 result of its shape."""
     block = np.asarray(block, dtype=np.float32)
     work, crop = _mirror_out(block, psf.shape)
-    options = dict(options)
-    if weight is not None:  # keep lam·σ̂ the same in every chunk
-        options["lam"] = weight / _noise_weight_sigma(work)
     if wiener_model is not None:
         result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
         solved = (result, None)
@@ -135,17 +123,13 @@ def _wiener_model(f, psf):
 
 def _wiener_fixed(f, psf, fitted, boundary):
     """Wiener filter with an NSR model fitted elsewhere (the central block)."""
-    from restore.solvers._fourier import apply_filter, filter_transfer, fourier_problem
+    from restore.operators import WorkDomain
+    from restore.solvers.wiener import wiener_filter
 
     f, h, xp = prepare(f, psf)
-    mode = resolve_boundary(boundary, h, asymmetric="smooth")
-    domain, spectrum = fourier_problem(f, h, mode)
-    otf = domain.op.otf
+    domain = WorkDomain(h, f, resolve_boundary(boundary, h, asymmetric="smooth"))
     ratio = fitted["model"].reciprocal(domain.op.shape, xp, f.dtype, scale=fitted["scale"])
-    transfer = filter_transfer(otf, ratio, xp)
-    dc = (0,) * transfer.ndim
-    transfer[dc] = 1 / otf[dc]
-    return apply_filter(domain, spectrum, transfer)
+    return wiener_filter(domain, ratio)
 
 
 # ------------------------------------------------------------------ decisions
@@ -160,7 +144,7 @@ def decide(block, psf, method, options):
     """Run the solver on `block` with `options`; the fixed options every chunk gets.
 
     Returns ``(chunk_options, chosen, extra)`` where `extra` holds the
-    ``weight`` (TV, wavelet) or ``wiener_model`` the chunks need.
+    ``wiener_model`` the chunks need (Wiener).
     """
     options = dict(options)
     extra = {}
@@ -183,18 +167,12 @@ def decide(block, psf, method, options):
     if method in _ITERATIVE and (options.get("iterations", "auto") == "auto"
                                  or options.get("tol") is not None):
         fixed["iterations"] = int(info.iterations)
-        if method == "richardson_lucy":
-            fixed["tol"] = None
+        fixed["tol"] = None
     if method in _ITERATIVE:
         chosen["iterations"] = int(info.iterations)
     for key in ("threshold", "lam"):
-        if key in chosen and method in ("inverse", "tikhonov") and isinstance(
-                options.get(key, "auto"), str):  # left to the solver: "auto", "gcv"
+        if key in chosen and isinstance(options.get(key, "auto"), str):  # chosen by the solver
             fixed[key] = float(chosen[key])
-    if method in _RELATIVE_WEIGHT:
-        block32, _ = _mirror_out(np.asarray(block, np.float32), psf.shape)
-        extra["weight"] = float(chosen["lam"]) * _noise_weight_sigma(block32)
-        fixed.pop("lam", None)
     return fixed, chosen, extra
 
 

@@ -1,0 +1,48 @@
+"""The forward model and the grid the solvers work on.
+
+- :mod:`.boundaries`: the boundary names (:data:`BOUNDARY_MODES`, what each
+  assumes beyond the field of view), the work-grid layout of each, how the
+  scene is continued there, and ``boundary="auto"``;
+- :mod:`.blur`: :class:`Blur`, the convolution operator H with Hᵀ and its
+  Fourier-domain pieces, and :func:`blur`, the forward model for simulation;
+- :mod:`.domain`: :class:`WorkDomain`, an observation on the periodic work
+  grid, which every solver inverts;
+- :mod:`.inputs`: :func:`prepare`, the checks of an image and a PSF at the
+  public edge.
+"""
+
+from .blur import ADJOINT_BOUNDARIES, Blur, blur, psf_centre, separable_factors
+from .boundaries import (
+    BOUNDARY_MODES,
+    CLOSED_FORM_BOUNDARIES,
+    FADE_RATIO,
+    FORWARD_BOUNDARIES,
+    ITERATIVE_BOUNDARIES,
+    WORK_BOUNDARIES,
+    check_boundary,
+    edges_fade,
+    extend,
+    fast_multiple,
+    grid_layout,
+    is_mirror_symmetric,
+    resolve_boundary,
+    smooth_extension,
+)
+from .domain import (
+    SLOW_MIN_PIXELS,
+    SLOW_PRIME,
+    SlowFFTWarning,
+    WorkDomain,
+    difference_power,
+    warn_slow_periodic,
+)
+from .inputs import as_array, prepare
+
+__all__ = [
+    "ADJOINT_BOUNDARIES", "BOUNDARY_MODES", "Blur", "CLOSED_FORM_BOUNDARIES", "FADE_RATIO",
+    "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "SLOW_MIN_PIXELS", "SLOW_PRIME",
+    "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "as_array", "blur", "check_boundary",
+    "difference_power", "edges_fade", "extend", "fast_multiple", "grid_layout",
+    "is_mirror_symmetric", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
+    "smooth_extension", "warn_slow_periodic",
+]

@@ -1,0 +1,121 @@
+"""The skeleton of the iterative solvers (Richardson–Lucy, TV, wavelet).
+
+What they share lives here once: the iteration caps of ``iterations="auto"``
+(:data:`MAX_ITERATIONS`, which the CLI reads), the one loop (:class:`Iteration`:
+callback, ``tol``, stop rule, NaN guard, per-iteration history) and the
+automatic regularisation weight (:func:`regularised_solve`: Morozov's
+discrepancy principle on the noise level :func:`restore.params.noise_level`,
+times a solver's correction, then the final solve).
+
+``tol`` means one thing in every iterative solver: stop once an iteration
+changes the estimate by less than `tol` relative to its size,
+‖x_k − x_{k−1}‖ / ‖x‖, at any iteration count.
+"""
+
+import math
+
+from .. import params, progress
+from ._framework import flag_search_limit
+
+#: The iteration caps of ``iterations="auto"``, by solver name.
+MAX_ITERATIONS = {"richardson_lucy": 500, "tv": 300, "wavelet": 200}
+
+
+class Iteration:
+    """The one iteration loop every iterative solver uses.
+
+    ``step()`` advances the solver's state by one iteration and returns
+    ``(estimate, relative_change)`` or ``(estimate, relative_change, record)``
+    with `record` a dict of what else the iteration measured (the misfit, the
+    ADMM residuals); the change may be None where the iteration did not
+    compute it. The loop counts, calls ``callback(k, estimate)``, records
+    ``history`` (one dict per iteration: ``iteration``, ``change`` and the
+    record), stops at `iterations`, when the relative change falls below
+    `tol`, or when ``stop(k, estimate)`` returns a reason, and raises if the
+    estimate stops being finite. Neither rule fires before `min_iterations`
+    (a warm start's first steps are small).
+    """
+
+    def __init__(self, method, *, iterations, tol=None, callback=None, stop=None,
+                 nan_check_every=10, min_iterations=1):
+        self.method = method
+        self.min_iterations = min_iterations
+        self.iterations = iterations
+        self.tol = tol
+        self.callback = callback
+        self.stop = stop
+        self.nan_check_every = nan_check_every
+        self.history = []
+
+    def run(self, step, xp):
+        """Run `step` until a stopping rule fires; return (estimate, k, reason)."""
+        with progress.step("iterations", total=self.iterations) as advance:
+            return self._run(step, xp, advance)
+
+    def _run(self, step, xp, advance):
+        estimate, reason, k = None, "iterations", 0
+        for k in range(1, self.iterations + 1):
+            estimate, change, *record = step()
+            advance()
+            self.history.append({"iteration": k, "change": change, **(record[0] if record else {})})
+            if k % self.nan_check_every == 0 or k == self.iterations:
+                if not bool(xp.isfinite(estimate).all()):
+                    raise FloatingPointError(
+                        f"{self.method} produced NaN or Inf at iteration {k}; "
+                        "check the PSF and the input's range, or use more regularisation"
+                    )
+            if self.callback is not None:
+                self.callback(k, estimate)
+            if k < self.min_iterations:
+                continue
+            if self.tol is not None and change is not None and change < self.tol:
+                reason = "tol"
+                break
+            if self.stop is not None:
+                why = self.stop(k, estimate)
+                if why:
+                    reason = why
+                    break
+        return estimate, k, reason
+
+
+def regularised_solve(method, lam, sigma, *, trial, final, misfit, start, correction):
+    """The final estimate for a given weight `lam`, or for the automatic one.
+
+    ``lam="auto"`` is Morozov's discrepancy principle (the λ whose mean
+    squared misfit is σ̂², found by :func:`restore.params.discrepancy_search`
+    from ``start · σ̂`` on short warm-started `trial` runs) times the solver's
+    `correction` (the principle over-smooths TV and wavelet). `trial(lam,
+    warm)` returns an estimate on the work grid; `final(lam, warm)` returns
+    ``(estimate, iterations, stop_reason)``; `misfit(x)` is the mean squared
+    data misfit. Returns the final triple and the parameters to report
+    (``lam``, and for "auto" ``lam_method`` and ``limit`` where the search
+    ended at the edge of its range).
+    """
+    if lam != "auto":
+        return final(lam, None), {"lam": lam}
+    first = start * sigma
+    morozov, warm = params.discrepancy_search(trial, misfit, sigma**2, first)
+    chosen = correction * morozov
+    result = final(chosen, warm)
+    parameters = {"lam": chosen, "lam_method": f"discrepancy x {correction:g}"}
+    low, high = params.DISCREPANCY_FACTOR_RANGE
+    flag_search_limit(parameters, method, "lam", morozov, first * low, first * high,
+                      advice="check that the PSF and the noise level match the data, "
+                             "or give lam")
+    return result, parameters
+
+
+def cropped_callback(callback, crop):
+    """`callback` seeing ``crop(estimate)`` (the field of view), or None."""
+    if callback is None:
+        return None
+    return lambda k, estimate: callback(k, crop(estimate))
+
+
+def relative_change(new, old, xp):
+    """‖new − old‖ / ‖old‖ as a float (inf when old is zero)."""
+    norm_old = float(xp.linalg.norm(old.ravel()))
+    if norm_old == 0:
+        return math.inf
+    return float(xp.linalg.norm((new - old).ravel())) / norm_old
