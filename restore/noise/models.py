@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pywt
 
-from ._backend import array_module, float_dtype, to_device, to_host
+from .._backend import array_module, float_dtype, to_device, to_host
 
 __all__ = [
     "gaussian",
