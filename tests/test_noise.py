@@ -1,5 +1,5 @@
-"""Tests for restore/noise.py: simulators against closed-form noise statistics,
-estimators against known noise, and the spec parser."""
+"""Tests for restore/noise/ (models.py, estimate.py): simulators against closed-form
+noise statistics, estimators against known noise, and the spec parser."""
 
 import dataclasses
 import re
