@@ -1,7 +1,7 @@
-"""Point-spread functions: models, measured PSFs and text specs (a package; step 1 of its split)."""
+"""Point-spread functions: models, measured PSFs and text specs (a package; being split)."""
 
-from .models import (FILE_SUFFIXES, SPEC_FORMS, airy, as_psf, box, center, disk,
-                     from_spec, gaussian, load, motion, normalize, widefield)
+from .files import FILE_SUFFIXES, center, load, normalize
+from .models import SPEC_FORMS, airy, as_psf, box, disk, from_spec, gaussian, motion, widefield
 
 __all__ = ["airy", "as_psf", "box", "center", "disk", "from_spec", "gaussian", "load",
            "motion", "normalize", "widefield"]
