@@ -32,14 +32,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import metrics, params
-from . import noise as noise_module
-from . import psf as psf_module
-from ._backend import array_module, float_dtype, to_host
-from ._display import html_table
-from .operators import blur as _blur
-from .solvers import SOLVERS
-from .solvers._framework import _fmt
+from .. import metrics, params
+from .. import noise as noise_module
+from .. import psf as psf_module
+from .._backend import array_module, float_dtype, to_host
+from .._display import html_table
+from ..operators import blur as _blur
+from ..solvers import SOLVERS
+from ..solvers._framework import _fmt
 
 __all__ = [
     "ORACLE_GRIDS",
