@@ -189,10 +189,12 @@ def evaluate(case, g):
                    lambda k: f"{k} it (of {g['rl_iterations']})")
         rows.append(row)
 
+    # TV's and wavelet's λ (their objective's weight) scale with the noise: grids in σ̂
+    sigma = restore.params.noise_level(f)
     for name, options in (("tv", {}), ("tv-unknown", {"boundary": "unknown"})):
         row = Row(name)
         run_auto(row, case, restore.tv, **options)
-        set_oracle(row, sweep_refined(case, g["tv"],
+        set_oracle(row, sweep_refined(case, [v * sigma for v in g["tv"]],
                                       lambda lam: restore.tv(f, h, lam=lam, **options),
                                       g["refine"]),
                    lambda lam: f"lam={number(lam)}")
@@ -200,7 +202,8 @@ def evaluate(case, g):
 
     row = Row("wavelet")
     run_auto(row, case, restore.wavelet)
-    set_oracle(row, sweep_refined(case, g["wavelet"], lambda lam: restore.wavelet(f, h, lam=lam),
+    set_oracle(row, sweep_refined(case, [v * sigma for v in g["wavelet"]],
+                                  lambda lam: restore.wavelet(f, h, lam=lam),
                                   g["refine"]),
                lambda lam: f"lam={number(lam)}")
     rows.append(row)

@@ -546,11 +546,11 @@ def solvers(quick, results):
     for shape in s["iteration"]:  # (f) one TV iteration against one FFT pair
         f, psf = observation(shape, psf_for(shape)), psf_for(shape)
         with fft_census() as census:
-            _, info = restore.tv(f, psf, lam=0.5, iterations=1, return_info=True)
+            _, info = restore.tv(f, psf, lam=0.005, iterations=1, return_info=True)
         work = max({c for _, c in census.calls}, key=lambda c: np.prod(c))
         pair = fft_pair_timing(work, repeats=9)
         tv_it = Timing(callback_intervals(lambda cb: restore.tv(
-            f, psf, lam=0.5, iterations=12, callback=cb)))
+            f, psf, lam=0.005, iterations=12, callback=cb)))
         rows.append([f"TV iteration {fmt_shape(shape)}", fmt_shape(work), pair.cell(),
                      tv_it.cell(), f"{tv_it.best / pair.best:.2f}× ({tv_it.median / pair.median:.2f}×)"])
         results["f"].append((f"iteration {fmt_shape(shape)}", tv_it.median / pair.median,
@@ -575,12 +575,12 @@ def solvers(quick, results):
     counts = []
     for iterations in (2, 6):
         with fft_census() as census:
-            restore.wavelet(f, psf, lam=0.5, iterations=iterations)
+            restore.wavelet(f, psf, lam=0.005, iterations=iterations)
         counts.append(len(census.calls))
     per_iteration = (counts[1] - counts[0]) / 4
     pair = fft_pair_timing(shape, repeats=15)
     wav_it = Timing(callback_intervals(lambda cb: restore.wavelet(
-        f, psf, lam=0.5, iterations=12, callback=cb)))
+        f, psf, lam=0.005, iterations=12, callback=cb)))
     start = time.perf_counter()
     _, info = restore.wavelet(f, psf, return_info=True)
     seconds = time.perf_counter() - start
@@ -619,8 +619,8 @@ def solvers(quick, results):
     shape = s["memory"]
     f, psf = observation(shape, psf_for(shape)), psf_for(shape)
     memory_rows = []
-    for name, call in (("tv", lambda: restore.tv(f, psf, lam=0.5, iterations=3)),
-                       ("wavelet", lambda: restore.wavelet(f, psf, lam=0.5, iterations=3))):
+    for name, call in (("tv", lambda: restore.tv(f, psf, lam=0.005, iterations=3)),
+                       ("wavelet", lambda: restore.wavelet(f, psf, lam=0.005, iterations=3))):
         tracemalloc.start()
         tracemalloc.reset_peak()
         call()

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import metrics
+from .. import metrics, params
 from .._backend import array_module
 from ..solvers import SOLVERS
 
@@ -18,7 +18,9 @@ __all__ = ["ORACLE_GRIDS"]
 
 #: The oracle's search: per solver, the parameter swept and the values tried.
 #: Richardson–Lucy is run once, to the last count, and every iterate is scored.
-#: TV and wavelet λ are relative to the estimated noise level (see their solvers).
+#: TV's and wavelet's λ grids are in units of the observation's noise level σ̂
+#: (:func:`restore.params.noise_level`; their λ, the objective's weight, scales
+#: with it): :data:`NOISE_SCALED`.
 ORACLE_GRIDS = {
     "inverse": ("threshold", tuple(float(10.0**e) for e in np.arange(-4.0, -0.24, 0.25))),
     "wiener": ("snr", tuple(float(v) for v in np.arange(5.0, 45.01, 2.5))),
@@ -27,6 +29,8 @@ ORACLE_GRIDS = {
     "tv": ("lam", (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8)),
     "wavelet": ("lam", (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)),
 }
+#: Solvers whose oracle grid is multiplied by the observation's noise level.
+NOISE_SCALED = ("tv", "wavelet")
 
 
 def _oracle(name, clean, observed, h, boundary, channel_axis, fixed, truth_range):
@@ -37,6 +41,9 @@ def _oracle(name, clean, observed, h, boundary, channel_axis, fixed, truth_range
         scan = _oracle_iterations(observed, h, clean, channel_axis, options, max(grid),
                                   truth_range)
     else:
+        if name in NOISE_SCALED:
+            sigma = params.noise_level(observed)
+            grid = tuple(value * sigma for value in grid)
         scan = []
         for value in grid:
             options[key] = value

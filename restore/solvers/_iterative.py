@@ -59,11 +59,7 @@ class Iteration:
             advance()
             self.history.append({"iteration": k, "change": change, **(record[0] if record else {})})
             if k % self.nan_check_every == 0 or k == self.iterations:
-                if not bool(xp.isfinite(estimate).all()):
-                    raise FloatingPointError(
-                        f"{self.method} produced NaN or Inf at iteration {k}; "
-                        "check the PSF and the input's range, or use more regularisation"
-                    )
+                self._check_finite(estimate, k, xp)
             if self.callback is not None:
                 self.callback(k, estimate)
             if k < self.min_iterations:
@@ -76,7 +72,16 @@ class Iteration:
                 if why:
                     reason = why
                     break
+        if k % self.nan_check_every and k != self.iterations:  # stopped between checks
+            self._check_finite(estimate, k, xp)
         return estimate, k, reason
+
+    def _check_finite(self, estimate, k, xp):
+        if not bool(xp.isfinite(estimate).all()):
+            raise FloatingPointError(
+                f"{self.method} produced NaN or Inf at iteration {k}; "
+                "check the PSF and the input's range, or use more regularisation"
+            )
 
 
 def regularised_solve(method, lam, sigma, *, trial, final, misfit, start, correction):

@@ -1,18 +1,4 @@
-"""Finite differences and total variation, shared by RL-TV and TV-ADMM."""
-
-
-def gradient(x, xp):
-    """Periodic forward differences, one array per axis: (∇x)_a = x[i+1] − x[i]."""
-    return [xp.roll(x, -1, axis=a) - x for a in range(x.ndim)]
-
-
-def divergence(components, xp):
-    """−∇ᵀ of periodic forward differences: the adjoint identity ⟨∇x, y⟩ = −⟨x, div y⟩."""
-    total = None
-    for a, y in enumerate(components):
-        term = y - xp.roll(y, 1, axis=a)
-        total = term if total is None else total + term
-    return total
+"""The total-variation curvature term of RL-TV."""
 
 
 def tv_curvature(x, xp, relative_epsilon=1e-3):

@@ -9,6 +9,8 @@ an unknown boundary, all in one multiplicative update:
 
 import math
 
+import numpy as np
+
 from .. import params
 from .._backend import array_module, in_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
@@ -152,7 +154,8 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         offset = -low + 0.01 * (peak - low) if low < 0 else 0.0
         domain = WorkDomain(h, f + offset if offset else f, mode)
         if isinstance(init, str) and init == "flat":  # the scene's mean level
-            first = _initial_estimate(max(float(f.mean()) - background, 0.01 * peak),
+            mean = float(f.mean(dtype=np.float64))  # no float32 overflow on huge values
+            first = _initial_estimate(max(mean - background, 0.01 * peak),
                                       domain, xp)
         else:
             first = _initial_estimate(init, domain, xp)
