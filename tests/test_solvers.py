@@ -120,7 +120,7 @@ def test_callback_sees_every_iteration(name, camera_case):
 @pytest.mark.parametrize("boundary", ["reflect", "periodic", "zero", "unknown"])
 def test_richardson_lucy_stays_non_negative(boundary, camera_case):
     _, f, psf = camera_case
-    for options in ({}, {"accelerate": True}, {"tv": 0.01}):
+    for options in ({}, {"accelerate": True}, {"tv_weight": 0.01}):
         x = restore.richardson_lucy(f, psf, iterations=10, boundary=boundary, **options)
         assert float(x.min()) >= 0
 
@@ -368,8 +368,8 @@ def test_richardson_lucy_refuses_a_background_at_the_maximum(camera_case):
 
 def test_richardson_lucy_tv_weight_that_erases_the_image_is_refused(camera_case):
     _, f, psf = camera_case
-    with pytest.raises(ValueError, match=r"tv=10 is above 0\.1.*erased"):
-        restore.richardson_lucy(f, psf, tv=10, iterations=2)
+    with pytest.raises(ValueError, match=r"tv_weight=10 is above 0\.1.*erased"):
+        restore.richardson_lucy(f, psf, tv_weight=10, iterations=2)
 
 
 def test_richardson_lucy_refuses_clearly_signed_data(camera_case):

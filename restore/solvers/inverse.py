@@ -70,7 +70,10 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
         keep = magnitude >= tau * float(magnitude.max())
         safe = xp.where(keep, otf, 1)
         transfer = xp.where(keep, 1 / safe, 0).astype(otf.dtype)
-        return domain.filtered(spectrum, transfer), {"threshold": tau, "boundary": mode}, None, "closed form"
+        parameters = {"threshold": tau, "boundary": mode}
+        if threshold == "auto":
+            parameters["threshold_method"] = "gcv"
+        return domain.filtered(spectrum, transfer), parameters, None, "closed form"
 
     return run_solver("inverse", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)

@@ -38,7 +38,7 @@ MAX_TV_WEIGHT = 0.1
 
 
 
-def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv=0.0,
+def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv_weight=0.0,
                     background=0.0, init="flat", boundary="auto",
                     channel_axis=None, callback=None, return_info=False):
     """Restore an image with the Richardson–Lucy algorithm.
@@ -68,10 +68,12 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         Biggs–Andrews vector extrapolation (Biggs & Andrews 1997): each step
         is pushed along the previous one by a factor estimated from the last
         two steps; typically 2–4× fewer iterations for the same result.
-    tv : float, optional
-        Total-variation weight λ of RL-TV (Dey et al. 2006); 0 is plain RL.
-        Typical values 0.001–0.01, at most 0.1 (above it the denominator
-        1 − λ·div(∇x/|∇x|) reaches 0 and erases the image). Scale-free.
+    tv_weight : float, optional
+        The weight λ of RL-TV (Dey et al. 2006), which minimises the
+        Poisson likelihood's KL(f, Hx + b) + λ·TV(x); 0 (default) is plain RL.
+        Both terms grow with the intensity scale, so λ is scale-free. Typical
+        values 0.001–0.01, at most 0.1 (above it the denominator
+        1 − λ·div(∇x/|∇x|) reaches 0 and erases the image).
     background : float, optional
         Constant background b in the model f ≈ Hx + b (same units as f),
         below the image's maximum. The estimate x is the scene without it:
@@ -114,11 +116,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     check_boundary(boundary, ("auto",) + WORK_BOUNDARIES)
     iterations = check_iterations(iterations)
     tol = check_tol(tol)
-    tv = check_positive("tv", tv, allow_zero=True)
-    if tv > MAX_TV_WEIGHT:
+    tv_weight = check_positive("tv_weight", tv_weight, allow_zero=True)
+    if tv_weight > MAX_TV_WEIGHT:
         raise ValueError(
-            f"tv={tv:g} is above {MAX_TV_WEIGHT:g}: at such weights the RL-TV denominator "
-            "1 - tv*div(grad x/|grad x|) reaches 0 and the image is erased; typical "
+            f"tv_weight={tv_weight:g} is above {MAX_TV_WEIGHT:g}: at such weights the RL-TV "
+            "denominator 1 - tv_weight*div(grad x/|grad x|) reaches 0 and the image is erased; typical "
             "weights are 0.001-0.01"
         )
     accelerate = check_flag("accelerate", accelerate)
@@ -160,10 +162,10 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         else:
             first = _initial_estimate(init, domain, xp)
         solver = _RichardsonLucy(domain, first, background=background + offset,
-                                 tv_weight=tv, accelerate=accelerate,
+                                 tv_weight=tv_weight, accelerate=accelerate,
                                  track_misfit=iterations == "auto", xp=xp)
         del first  # the solver holds the only reference: no extra work array
-        parameters = {"accelerate": accelerate, "tv": tv, "background": background,
+        parameters = {"accelerate": accelerate, "tv_weight": tv_weight, "background": background,
                       "boundary": mode}
         if offset:
             parameters["offset"] = offset

@@ -21,7 +21,7 @@ def regularizer_power(regularizer, work_shape, xp, dtype):
     return d2 if regularizer == "gradient" else d2 * d2
 
 
-def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
+def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto",
              channel_axis=None, return_info=False):
     """Restore by Tikhonov regularisation: argmin ‖Hx − f‖² + λ‖Rx‖².
 
@@ -34,10 +34,12 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
         Observed image f, NumPy or CuPy; the result has the same type.
     psf : array_like or str
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
-    lam : float or "gcv", optional
-        Regularisation weight λ (dimensionless for a PSF that sums to 1).
-        "gcv" picks it by generalised cross-validation, evaluated for many λ
-        at once in the Fourier domain.
+    lam : float or "auto", optional
+        The weight λ of the objective ‖Hx − f‖² + λ‖Rx‖² (both terms grow
+        with the square of the intensity scale: λ is scale-free). "auto"
+        (default) picks it by generalised cross-validation, evaluated for
+        many λ at once in the Fourier domain (``lam_method="gcv"`` in the
+        info).
     regularizer : {"laplacian", "gradient", "identity"}, optional
         R: the discrete Laplacian (smoothness of curvature), the gradient
         (smoothness) or the identity (small energy; the constant-NSR Wiener).
@@ -78,7 +80,7 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
             f"regularizer={regularizer!r} is not known; use one of "
             + ", ".join(repr(r) for r in REGULARIZERS)
         )
-    lam = check_positive("lam", lam, auto=("gcv",))
+    lam = check_positive("lam", lam, auto=("auto",))
 
     check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
@@ -87,13 +89,14 @@ def tikhonov(image, psf, *, lam="gcv", regularizer="laplacian", boundary="auto",
         domain = WorkDomain(h, f, mode)
         spectrum = domain.data_spectrum()
         reg_power = regularizer_power(regularizer, domain.op.shape, xp, f.dtype)
-        if lam == "gcv":
+        if lam == "auto":
             chosen = _gcv_choice(f, h, regularizer, xp)
         else:
             chosen = lam
         transfer = domain.op.regularised_inverse(chosen * reg_power)
         parameters = {"lam": chosen, "regularizer": regularizer, "boundary": mode}
-        if lam == "gcv":
+        if lam == "auto":
+            parameters["lam_method"] = "gcv"
             flag_search_limit(parameters, "tikhonov", "lam", chosen, *params.GCV_LAMBDA_RANGE,
                               advice="check that the PSF matches the blur, or give lam")
         return domain.filtered(spectrum, transfer), parameters, None, "closed form"

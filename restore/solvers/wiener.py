@@ -151,7 +151,8 @@ def nsr_model(f, h, xp):
     inverse_spectrum /= scale
     level = params.gcv_on_observation(block, h, inverse_spectrum, xp, power=power,
                                       otf_power=otf_power)
-    parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level}
+    parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level,
+                  "nsr_method": "power-law spectrum, level by gcv"}
     flag_search_limit(parameters, "wiener", "level", level, *params.GCV_LAMBDA_RANGE,
                       advice="check that the PSF matches the blur, or give snr")
     return model, level / scale, parameters

@@ -115,8 +115,8 @@ def _describe_parameters(values):
 
     Examples
     --------
-    >>> _describe_parameters([{"iterations": 9, "tv": 0.0}, {"iterations": 12, "tv": 0.0}])
-    'iterations=9..12, tv=0'
+    >>> _describe_parameters([{"iterations": 9, "tv_weight": 0.0}, {"iterations": 12, "tv_weight": 0.0}])
+    'iterations=9..12, tv_weight=0'
     """
     if not values:
         return ""
