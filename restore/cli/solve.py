@@ -973,7 +973,7 @@ def compare_command(clean_path, psf_spec, noise, methods, seed, tune, sweep_text
 
 
 # --------------------------------------------------------------------- batch
-# Registered last: restore.cli_batch builds on the helpers above.
-from restore.cli_batch import batch_command  # noqa: E402
+# Registered last: restore.cli.batch builds on the helpers above.
+from restore.cli.batch import batch_command  # noqa: E402
 
 cli.add_command(batch_command)
