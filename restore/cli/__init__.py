@@ -180,9 +180,7 @@ def main(args=None):
 # ------------------------------------------------------------ the commands
 # Each module registers its commands on `cli` as it is imported, in this order;
 # batch builds on the solver commands (their options are its own).
-from restore.cli import solve  # noqa: E402,F401
-from restore.cli import psf_tools  # noqa: E402,F401
-from restore.cli import compare  # noqa: E402,F401
+from restore.cli import solve, simulate, psf_tools, compare  # noqa: E402,F401
 from restore.cli.batch import batch_command  # noqa: E402
 from restore.cli.compare import REPORT_FILES, sweep_specs  # noqa: E402,F401
 
