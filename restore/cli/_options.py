@@ -18,7 +18,6 @@ import click
 import restore
 from restore import io as image_io
 
-
 _PSF_HELP = (
     "Point-spread function: gauss:SIGMA[,SIGMA...], box:SIZE, disk:RADIUS, "
     "motion:LENGTH,ANGLE, airy:WAVELENGTH,NA,PIXEL, "
