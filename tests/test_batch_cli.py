@@ -1,4 +1,4 @@
-"""Tests for `restore batch` (restore/cli_batch.py), through click's CliRunner."""
+"""Tests for `restore batch` (restore/cli/batch.py), through click's CliRunner."""
 
 import shlex
 from pathlib import Path

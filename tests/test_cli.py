@@ -1,4 +1,4 @@
-"""Tests for restore/cli.py: the `restore` command, through click's CliRunner."""
+"""Tests for restore/cli/: the `restore` command, through click's CliRunner."""
 
 import os
 import shutil
@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 import restore
 from restore import cli as cli_module
+from restore.cli import _files as cli_files
 from restore._backend import cupy_available
 from restore.cli import cli
 from cli_checks import assert_one_error
@@ -378,7 +379,7 @@ def test_group_help_and_no_arguments(runner):
 
 
 def test_a_terminal_gets_the_status_line_of_each_step(runner, blurred_png, monkeypatch):
-    monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(cli_files, "_is_terminal", lambda stream: True)
     monkeypatch.setattr(restore.progress, "DELAY", 0.0)
     monkeypatch.setattr(restore.progress, "INTERVAL", 0.001)
     result = runner.invoke(cli, ["tv", str(blurred_png), "--psf", PSF, "--iterations", "40",

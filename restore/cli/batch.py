@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from restore.cli import PSF_SPEC, _is_terminal, device_option, quiet_option
+from restore.cli._files import _is_terminal
+from restore.cli._options import PSF_SPEC, device_option, quiet_option
 from restore.stacks.batch import DTYPES, run_batch
 
 __all__ = ["batch_command", "solver_options"]
