@@ -579,7 +579,7 @@ def test_an_airy_spec_in_widefield_order_warns_with_the_named_form(runner, blurr
 
 @pytest.mark.parametrize("args, message", [
     (["rl", "--background", "1e6", "--iterations", "3"], "at or above the image's maximum"),
-    (["rl", "--tv", "10", "--iterations", "3"], "erased"),
+    (["rl", "--tv-weight", "10", "--iterations", "3"], "erased"),
     (["wiener", "--snr", "-100"], "one flat value"),
     (["wiener", "--snr", "1e6"], "beyond what data can carry"),
     (["wavelet", "--levels", "50", "--iterations", "3"], "more than an image of shape"),

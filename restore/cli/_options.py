@@ -236,6 +236,13 @@ def _iterations_option(cap):
         help=f"Number of iterations, or 'auto' (stop by the solver's rule, at most {cap}).")
 
 
+def _tol_option(default_rule):
+    return click.option(
+        "--tol", type=NumberOrWord((), minimum=0), default=None,
+        help="Stop once an iteration changes the estimate by less than this, relative to "
+             f"its size, at any iteration count (default: {default_rule}).")
+
+
 #: What every solver command starts with, and ends with (after its own options).
 _solver_input = _compose(input_argument, psf_option)
 _solver_run_options = _compose(output_options("INPUT_STEM.METHOD.EXT"), device_option,

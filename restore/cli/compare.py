@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+import restore.solvers
 from restore import io as image_io
 from restore.cli import cli
 from restore.cli._files import _build_psf, _check_image, _progress_display
@@ -67,7 +68,7 @@ REPORT_FILES = ("table.md", "table.csv", "montage.png", "sweep.png", "sweep.csv"
 @click.option("--sweep", "sweep_text", default=None, metavar="noise=MODEL:KEY=V1,V2,...",
               help="Also plot PSNR against noise level (sweep.png), e.g. "
                    "noise=poisson:peak=10,30,100,300.")
-@click.option("--boundary", type=click.Choice(["auto", "reflect", "periodic"]),
+@click.option("--boundary", type=click.Choice(restore.solvers.COMMON_BOUNDARIES),
               default="auto", show_default=True,
               help="Boundary handling for every method.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("report"),

@@ -38,7 +38,7 @@ def _per_channel(func, image, channel_axis):
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Random seed, for the same noise every time (default: a fresh "
                    "seed, printed in the summary).")
-@click.option("--boundary", type=click.Choice(["reflect", "periodic", "zero"]),
+@click.option("--boundary", type=click.Choice(restore.operators.FORWARD_BOUNDARIES),
               default="reflect", show_default=True,
               help="How the clean image continues past its edges when blurred.")
 @output_options("CLEAN_STEM.simulated.EXT")

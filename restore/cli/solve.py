@@ -20,14 +20,16 @@ from restore.cli._options import (
     _iterations_option,
     _solver_input,
     _solver_run_options,
+    _tol_option,
 )
 
 _BOUNDARIES = restore.solvers.BOUNDARIES
-_AUTO_WORDS = ("auto", "gcv")
+MAX_ITERATIONS = restore.solvers.MAX_ITERATIONS
+_AUTO_WORDS = ("auto",)
 
 
 def _automatic(**values):
-    """Names of the options whose value is a word such as 'auto' or 'gcv'."""
+    """Names of the options whose value is the word 'auto'."""
     return tuple(name for name, value in values.items()
                  if isinstance(value, str) and value in _AUTO_WORDS)
 
@@ -92,9 +94,10 @@ def wiener_command(ctx, input_path, psf_spec, output, force, dtype, rescale, dev
 
 @cli.command("tikhonov")
 @_solver_input
-@click.option("--lam", type=NumberOrWord(("gcv",), minimum=0), default="gcv",
+@click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
               show_default=True,
-              help="Regularisation weight λ, or 'gcv' (generalised cross-validation).")
+              help="Weight λ of ‖Hx − f‖² + λ‖Rx‖² (scale-free), or 'auto' (generalised "
+                   "cross-validation).")
 @click.option("--regularizer", type=click.Choice(["laplacian", "gradient", "identity"]),
               default="laplacian", show_default=True,
               help="Penalise curvature, gradient or energy of the estimate.")
@@ -107,7 +110,7 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
     Example:
 
     \b
-      restore tikhonov blurred.tif --psf disk:3 --lam gcv --regularizer gradient
+      restore tikhonov blurred.tif --psf disk:3 --lam auto --regularizer gradient
     """
     solve = functools.partial(restore.tikhonov, lam=lam, regularizer=regularizer,
                               boundary=boundary)
@@ -117,14 +120,13 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
 
 @cli.command("rl")
 @_solver_input
-@_iterations_option(500)
-@click.option("--tol", type=NumberOrWord((), minimum=0), default=None,
-              help="Also stop when the relative change per iteration falls below this.")
+@_iterations_option(MAX_ITERATIONS["richardson_lucy"])
+@_tol_option("none")
 @click.option("--accelerate/--no-accelerate", default=False, show_default=True,
               help="Biggs-Andrews acceleration (typically 2-4x fewer iterations).")
-@click.option("--tv", type=NumberOrWord((), minimum=0, exclusive=False), default=0.0,
-              show_default=True, help="Total-variation weight of RL-TV (0: plain RL; "
-                                      "typical 0.001-0.01, at most 0.1).")
+@click.option("--tv-weight", type=NumberOrWord((), minimum=0, exclusive=False), default=0.0,
+              show_default=True, help="Weight λ of RL-TV's KL(f, Hx) + λ·TV(x) (scale-free; "
+                                      "0: plain RL; typical 0.001-0.01, at most 0.1).")
 @click.option("--background", type=NumberOrWord((), minimum=0, exclusive=False),
               default=0.0, show_default=True,
               help="Constant background in the image's units (below its maximum); the "
@@ -133,7 +135,7 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
 @_boundary_option(_BOUNDARIES["richardson_lucy"])
 @_solver_run_options
 def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, iterations, tol,
-               accelerate, tv, background, boundary):
+               accelerate, tv_weight, background, boundary):
     """Restore with Richardson-Lucy (Poisson maximum likelihood; for counts).
 
     Example:
@@ -143,7 +145,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
       restore rl blurred.png --psf gauss:2 --boundary unknown
     """
     solve = functools.partial(restore.richardson_lucy, iterations=iterations, tol=tol,
-                              accelerate=accelerate, tv=tv, background=background,
+                              accelerate=accelerate, tv_weight=tv_weight, background=background,
                               boundary=boundary)
     _restore_file("rl", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
                   rescale=rescale, device=device, quiet=quiet,
@@ -154,17 +156,16 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 @_solver_input
 @click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
               show_default=True,
-              help="TV weight relative to the noise level, or 'auto' (discrepancy "
-                   "principle).")
+              help="Weight λ of ½‖Hx − f‖² + λ·TV(x), in the image's units (twice the "
+                   "image, twice λ), or 'auto' (discrepancy principle).")
 @click.option("--isotropic/--anisotropic", default=True, show_default=True,
               help="Isotropic TV, or anisotropic (favours axis-aligned edges).")
 @click.option("--nonnegative/--allow-negative", default=None,
               callback=lambda ctx, param, value: "auto" if value is None else value,
               help="Constrain the estimate to x >= 0, or not. Default: constrain "
                    "intensities, not signed data (values well below zero).")
-@_iterations_option(300)
-@click.option("--tol", type=NumberOrWord((), minimum=0), default=1e-4, show_default=True,
-              help="Relative residual at which 'auto' iterations stop.")
+@_iterations_option(MAX_ITERATIONS["tv"])
+@_tol_option("3e-4 with --iterations auto (5e-5 for volumes)")
 @click.option("--rho", type=NumberOrWord((), minimum=0), default=None,
               help="ADMM penalty (default 0.02).")
 @_boundary_option(_BOUNDARIES["tv"])
@@ -190,8 +191,8 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 @_solver_input
 @click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
               show_default=True,
-              help="ℓ1 weight relative to the noise level, or 'auto' (discrepancy "
-                   "principle).")
+              help="Weight λ of ½‖Hx − f‖² + λ‖Wx‖₁, in the image's units (twice the "
+                   "image, twice λ), or 'auto' (discrepancy principle).")
 @click.option("--wavelet", "wavelet_name", default="db4", show_default=True,
               help="An orthogonal PyWavelets wavelet: haar, db2...db8, sym4...")
 @click.option("--levels", type=NumberOrWord(("auto",), integer=True, minimum=1,
@@ -199,9 +200,8 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
               default="auto", show_default=True,
               help="Wavelet decomposition levels, at most what the image's size allows; "
                    "'auto' is 3 (fewer for small images).")
-@_iterations_option(200)
-@click.option("--tol", type=NumberOrWord((), minimum=0), default=1e-3, show_default=True,
-              help="Relative change at which 'auto' iterations stop.")
+@_iterations_option(MAX_ITERATIONS["wavelet"])
+@_tol_option("1e-3 with --iterations auto")
 @_boundary_option(_BOUNDARIES["wavelet"])
 @_solver_run_options
 def wavelet_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, lam,

@@ -2,6 +2,7 @@
 
 from ..operators import CLOSED_FORM_BOUNDARIES, ITERATIVE_BOUNDARIES, WORK_BOUNDARIES
 from ._framework import AutomaticChoiceWarning, RestoreInfo
+from ._iterative import MAX_ITERATIONS
 from .inverse import inverse
 from .richardson_lucy import richardson_lucy
 from .tikhonov import tikhonov
@@ -29,6 +30,10 @@ BOUNDARIES = {
     "tv": ("auto",) + ITERATIVE_BOUNDARIES,
     "wavelet": ("auto",) + ITERATIVE_BOUNDARIES,
 }
+#: The ``boundary=`` values every solver accepts (what one setting for all can be).
+COMMON_BOUNDARIES = tuple(b for b in BOUNDARIES["wiener"]
+                          if all(b in accepted for accepted in BOUNDARIES.values()))
 
-__all__ = ["AutomaticChoiceWarning", "BOUNDARIES", "RestoreInfo", "SOLVERS", "inverse", "richardson_lucy", "tikhonov", "tv",
+__all__ = ["AutomaticChoiceWarning", "BOUNDARIES", "COMMON_BOUNDARIES", "MAX_ITERATIONS",
+           "RestoreInfo", "SOLVERS", "inverse", "richardson_lucy", "tikhonov", "tv",
            "wavelet", "wiener"]

@@ -152,7 +152,7 @@ def nsr_model(f, h, xp):
     level = params.gcv_on_observation(block, h, inverse_spectrum, xp, power=power,
                                       otf_power=otf_power)
     parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level,
-                  "nsr_method": "power-law spectrum, level by gcv"}
+                  "nsr_method": "power-law spectrum + gcv"}
     flag_search_limit(parameters, "wiener", "level", level, *params.GCV_LAMBDA_RANGE,
                       advice="check that the PSF matches the blur, or give snr")
     return model, level / scale, parameters
