@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import params
-from .._backend import array_module, in_blocks
+from .._backend import array_module, in_blocks, row_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, relative_change
@@ -215,8 +215,9 @@ class _RichardsonLucy:
         self.x, self.previous, self.last_step, self.previous_step = first, None, None, None
         self.misfit = self.reached = None
 
-    def update(self, estimate):
-        """One RL update of `estimate` (a new array)."""
+    def update(self, estimate, *, measure_change=False):
+        """One RL update of `estimate`: a new array, and with `measure_change`
+        (plain RL only) its relative change, summed in the same pass."""
         xp, domain = self.xp, self.domain
         op = domain.op
         blurred = op.apply(estimate)
@@ -228,6 +229,8 @@ class _RichardsonLucy:
         spectrum = op.spectrum(blurred)
         del blurred  # not held while Hᵀ's result is allocated
         new = op.from_spectrum(spectrum, adjoint=True)
+        if measure_change:
+            return new, _update_measuring_change(new, estimate, self.norm, xp)
         in_blocks(_update_in_place, new, estimate, None if self.tv_weight else self.norm)
         if self.tv_weight:  # RL-TV divides by Hᵀ1 − λ div(∇x/|∇x|) instead of Hᵀ1
             norm = 1.0 if self.norm is None else self.norm
@@ -249,13 +252,19 @@ class _RichardsonLucy:
             y *= alpha
             y += x_now
             xp.maximum(y, 0, out=y)
-        x_new = self.update(y)
+        # plain RL measures its change in the update's own pass (no extra cost);
+        # the accelerated step and RL-TV measure it separately, when tol asks
+        fused = not self.accelerate and not self.tv_weight
+        if fused:
+            x_new, change = self.update(y, measure_change=True)
+        else:
+            x_new = self.update(y)
+            change = relative_change(x_new, x_now, xp) if track_change else None
         if self.accelerate:
             self.previous_step = self.last_step
             self.last_step = x_new.ravel()[::self.stride] - y.ravel()[::self.stride]
             self.previous = x_now
         del y
-        change = relative_change(x_new, x_now, xp) if track_change else None
         self.x = x_new
         return x_new, change, ({"misfit": self.misfit} if self.track_misfit else {})
 
@@ -286,6 +295,20 @@ def _update_in_place(correction, estimate, norm):
     correction *= estimate
     if norm is not None:
         correction /= norm
+
+
+def _update_measuring_change(correction, estimate, norm, xp):
+    """:func:`_update_in_place` row block by row block, returning the relative
+    change ‖new − estimate‖ / ‖estimate‖ summed while each block is in cache."""
+    def rows(start, stop):
+        block, old = correction[start:stop], estimate[start:stop]
+        _update_in_place(block, old, None if norm is None else norm[start:stop])
+        difference = block - old
+        return float(xp.vdot(difference, difference)), float(xp.vdot(old, old))
+
+    sums = row_blocks(rows, correction)
+    change, size = (sum(column) for column in zip(*sums))
+    return math.sqrt(change / size) if size > 0 else math.inf
 
 
 def _mean_square_difference(a, b):
