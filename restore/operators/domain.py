@@ -96,7 +96,7 @@ class WorkDomain:
         """The observed field of view of a work-grid array."""
         return x[self.window]
 
-    def misfit(self, x, xp):
+    def misfit(self, x):
         """Mean squared residual of H x against the observation, observed pixels only."""
         residual = self.crop(self.op.apply(x)) - self.crop(self.data)
         return float((residual * residual).mean())

@@ -84,31 +84,35 @@ class Iteration:
             )
 
 
-def regularised_solve(method, lam, sigma, *, trial, final, misfit, start, correction):
-    """The final estimate for a given weight `lam`, or for the automatic one.
+def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, start,
+                      correction):
+    """The final estimate on `domain` for a given weight `lam`, or for the automatic one.
 
     ``lam="auto"`` is Morozov's discrepancy principle (the λ whose mean
-    squared misfit is σ̂², found by :func:`restore.params.discrepancy_search`
-    from ``start · σ̂`` on short warm-started `trial` runs) times the solver's
-    `correction` (the principle over-smooths TV and wavelet). `trial(lam,
-    warm)` returns an estimate on the work grid; `final(lam, warm)` returns
-    ``(estimate, iterations, stop_reason)``; `misfit(x)` is the mean squared
-    data misfit. Returns the final triple and the parameters to report
-    (``lam``, and for "auto" ``lam_method`` and ``limit`` where the search
-    ended at the edge of its range).
+    squared misfit :meth:`WorkDomain.misfit` is σ̂², found by
+    :func:`restore.params.discrepancy_search` from ``start · σ̂`` on short
+    warm-started `trial` runs) times the solver's `correction` (the principle
+    over-smooths TV and wavelet). `trial(lam, warm)` returns an estimate on
+    the work grid; `final(lam, warm, callback)` returns ``(estimate,
+    iterations, stop_reason)`` and calls `callback` on the work grid.
+    Returns the field of view, the iterations, the stop reason and the
+    parameters to report (``lam``; for "auto" also ``lam_method``, and
+    ``limit`` where the search ended at the edge of its range).
     """
+    grid_callback = cropped_callback(callback, domain.crop)
     if lam != "auto":
-        return final(lam, None), {"lam": lam}
+        x, k, reason = final(lam, None, grid_callback)
+        return domain.crop(x), k, reason, {"lam": lam}
     first = start * sigma
-    morozov, warm = params.discrepancy_search(trial, misfit, sigma**2, first)
+    morozov, warm = params.discrepancy_search(trial, domain.misfit, sigma**2, first)
     chosen = correction * morozov
-    result = final(chosen, warm)
+    x, k, reason = final(chosen, warm, grid_callback)
     parameters = {"lam": chosen, "lam_method": f"discrepancy x {correction:g}"}
     low, high = params.DISCREPANCY_FACTOR_RANGE
     flag_search_limit(parameters, method, "lam", morozov, first * low, first * high,
                       advice="check that the PSF and the noise level match the data, "
                              "or give lam")
-    return result, parameters
+    return domain.crop(x), k, reason, parameters
 
 
 def cropped_callback(callback, crop):

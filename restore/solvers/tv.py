@@ -23,7 +23,7 @@ from ..operators import (
     resolve_boundary,
 )
 from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
-from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, regularised_solve
+from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 
 #: Iterations of the first trial λ while the discrepancy principle searches...
 SEARCH_ITERATIONS = 20
@@ -166,14 +166,13 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
             return solve(lam_value, warm, count)[0]
 
         limit = MAX_ITERATIONS["tv"] if auto else iterations
-        (x, k, reason), chosen = regularised_solve(
-            "tv", lam, sigma, trial=trial, misfit=lambda x: domain.misfit(x, xp),
-            final=lambda lam_value, warm: solve(lam_value, warm, limit,
-                                                cropped_callback(callback, domain.crop)),
+        x, k, reason, chosen = regularised_solve(
+            "tv", lam, sigma, domain, trial=trial, callback=callback,
+            final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb),
             start=0.5, correction=DISCREPANCY_CORRECTION)
         parameters = {**chosen, "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": constrain, "boundary": mode}
-        return domain.crop(x), parameters, k, reason, loops[-1].history
+        return x, parameters, k, reason, loops[-1].history
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)

@@ -21,7 +21,7 @@ from .. import params
 from .._backend import is_gpu_array, on_threads, to_gpu, to_host
 from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._framework import check_iterations, check_positive, check_tol, run_solver
-from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, regularised_solve
+from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 
 #: Iterations of the first trial λ of the discrepancy search, and of each
 #: later one (which resumes FISTA from the trial before).
@@ -175,14 +175,13 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
                          shifts=SEARCH_SHIFTS, resume=True)[0]
 
         limit = MAX_ITERATIONS["wavelet"] if auto else iterations
-        (x, k, reason), chosen = regularised_solve(
-            "wavelet", lam, sigma, trial=trial, misfit=lambda x: domain.misfit(x, xp),
-            final=lambda lam_value, warm: solve(lam_value, warm, limit,
-                                                cropped_callback(callback, domain.crop)),
+        x, k, reason, chosen = regularised_solve(
+            "wavelet", lam, sigma, domain, trial=trial, callback=callback,
+            final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb),
             start=1.0, correction=DISCREPANCY_CORRECTION)
         parameters = {**chosen, "sigma": sigma, "wavelet": wavelet_name,
                       "levels": usable, "boundary": mode}
-        return domain.crop(x), parameters, k, reason, loops[-1].history
+        return x, parameters, k, reason, loops[-1].history
 
     result = run_solver("wavelet", core, image, psf, channel_axis=channel_axis,
                         return_info=return_info)
