@@ -50,6 +50,8 @@ DISCREPANCY_CORRECTION = 0.4
 #: change (their own passes over every array); `tol` and the residual rule
 #: stop only at such an iteration.
 RESIDUAL_EVERY = 5
+#: ... and when no stop rule needs them, for the history only (fewer passes).
+HISTORY_EVERY = 10
 #: "auto" iterations also stop when the relative primal and dual residuals of
 #: ADMM are both below this (Boyd et al. 2011, section 3.3).
 RESIDUAL_TOL = 1e-4
@@ -150,7 +152,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
             if domain.mask is not None:  # the unseen border keeps moving slowly
                 change_tol /= 3
         residual_rule = solver.residuals_below(RESIDUAL_TOL) if auto else None
-        check_every = RESIDUAL_EVERY if change_tol is not None or auto else 0
+        check_every = RESIDUAL_EVERY if change_tol is not None or auto else HISTORY_EVERY
         penalty = rho if rho is not None else DEFAULT_RHO
         loops = []
 
