@@ -68,13 +68,18 @@ def to_host(x):
     return np.asarray(x)
 
 
-def to_gpu(x):
-    """Return `x` as a CuPy array; ValueError when no GPU is available."""
+def require_gpu():
+    """Raise ValueError unless CuPy and a CUDA device are available."""
     if not cupy_available():
         raise ValueError(
             "a GPU was asked for but none is available: install the 'gpu' extra "
             "(pip install restore[gpu]) on a machine with a CUDA device, or use the CPU"
         )
+
+
+def to_gpu(x):
+    """Return `x` as a CuPy array; ValueError when no GPU is available."""
+    require_gpu()
     return _cupy.asarray(x)
 
 

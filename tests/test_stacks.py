@@ -489,3 +489,46 @@ def test_an_ome_zarr_output_reads_back_with_its_calibration(tmp_path, monkeypatc
     assert meta.format == "ome-zarr" and meta.axes == "ZYX" and data.shape == (16, 256, 256)
     assert meta.voxel_size == pytest.approx({"Z": 0.3, "Y": 0.1, "X": 0.1})
     assert meta.unit == "µm" and data.dtype == np.float32
+
+
+def test_device_gpu_moves_each_chunk_once_each_way(monkeypatch):
+    """With device="gpu" every solve (the decision block and each chunk) moves
+    its block to the device once and its result back once: no transfer per
+    iteration. CuPy is stood in for by counting wrappers, so this runs anywhere."""
+    import restore.stacks.process as process
+
+    moves = {"to": 0, "back": 0}
+
+    def to_gpu(x):
+        moves["to"] += 1
+        return x
+
+    def to_host(x):
+        moves["back"] += 1
+        return x
+
+    monkeypatch.setattr(process, "require_gpu", lambda: None)
+    monkeypatch.setattr(process, "to_gpu", to_gpu)
+    monkeypatch.setattr(process, "to_host", to_host)
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="rl", iterations=5, memory_limit="4MB",
+                                   return_info=True, device="gpu")
+    assert not report.plan.whole
+    solves = report.plan.count + (report.decided_on is not None)
+    assert moves == {"to": solves, "back": solves}
+    cpu = deconvolve_stack(f, PSF3, method="rl", iterations=5, memory_limit="4MB")
+    np.testing.assert_array_equal(out, cpu)
+
+
+def test_device_gpu_without_a_gpu_is_refused(monkeypatch):
+    import restore.stacks.process as process
+
+    monkeypatch.setattr(process, "require_gpu", restore._backend.require_gpu)
+    if restore._backend.cupy_available():
+        pytest.skip("a GPU is available here")
+    with pytest.raises(ValueError, match="a GPU was asked for but none is available"):
+        deconvolve_stack(_observed().astype(np.float32), PSF3, method="rl", iterations=2,
+                         device="gpu")
+    with pytest.raises(ValueError, match='device must be "cpu" or "gpu"'):
+        deconvolve_stack(_observed().astype(np.float32), PSF3, method="rl", iterations=2,
+                         device="cuda")

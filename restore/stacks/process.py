@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import restore
+from restore._backend import require_gpu, to_gpu, to_host
 from restore.operators import prepare, resolve_boundary
 
 from .plan import plan_chunks, solve_bytes
@@ -94,16 +95,24 @@ def _mirror_out(block, psf_shape):
 
 
 def _solve(block, psf, method, options, *, wiener_model=None, info=False):
-    """Restore one block (NumPy) with fixed options; float32 result of its shape."""
+    """Restore one block (NumPy) with fixed options; float32 result of its shape.
+
+    ``options["device"] == "gpu"`` moves the block to the GPU for the solve and
+    the result back (one copy each way per chunk, none inside the iterations).
+    """
+    options = dict(options)
+    on_gpu = options.pop("device", "cpu") == "gpu"
     block = np.asarray(block, dtype=np.float32)
     work, crop = _mirror_out(block, psf.shape)
+    if on_gpu:
+        work = to_gpu(work)
     if wiener_model is not None:
         result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
         solved = (result, None)
     else:
         solved = restore.SOLVERS[method](work, psf, return_info=True, **options)
     result = solved[0] if crop is None else solved[0][crop]
-    result = np.ascontiguousarray(result, dtype=np.float32)
+    result = np.ascontiguousarray(to_host(result), dtype=np.float32)
     return (result, solved[1]) if info else result
 
 
@@ -334,7 +343,7 @@ def chosen_parameters(report, info=None):
 
 
 def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
-                     return_info=False, scheduler="threads", **options):
+                     return_info=False, scheduler="threads", device="cpu", **options):
     """Restore a 3-D (or 2-D) volume in chunks that fit `memory_limit`.
 
     Parameters
@@ -357,6 +366,9 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
         Also return a :class:`VolumeReport` (the plan and the parameters used).
     scheduler : str or distributed.Client, optional
         Dask scheduler ("threads" by default, or a client).
+    device : {"cpu", "gpu"}, optional
+        Where each chunk is restored: "gpu" moves it to the GPU (CuPy) for its
+        solve and back; ValueError when no GPU is available.
     **options
         The solver's own options (``iterations=``, ``lam=``...). Automatic
         choices are made once, on a central block, and given to every chunk.
@@ -380,6 +392,11 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
     from .plan import parse_memory
 
     limit = parse_memory(memory_limit)
+    if device not in ("cpu", "gpu"):
+        raise ValueError(f'device must be "cpu" or "gpu", got {device!r}')
+    if device == "gpu":
+        require_gpu()
+        options = {**options, "device": "gpu"}
     result, report = restore_volume(image, psf, method, options, memory_limit=limit,
                                     halo=halo)
     import dask
