@@ -2,9 +2,11 @@
 
 from .. import params
 from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ._docs import shared_docstring
 from ._framework import check_positive, run_solver
 
 
+@shared_docstring
 def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
             return_info=False):
     """Restore by dividing by the OTF: F / H where |H| is large enough, 0 elsewhere.
@@ -16,31 +18,17 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
 
     Parameters
     ----------
-    image : (M[, N[, P]]) array_like
-        Observed image f, NumPy or CuPy; the result has the same type.
-    psf : array_like or str
-        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    %(image)s
+    %(psf)s
     threshold : float or "auto", optional
         Frequencies where ``|H| < threshold · max|H|`` are set to zero
         (a truncated inverse); below 1. "auto" picks it by generalised
         cross-validation over 1e-3 … 0.5.
-    boundary : {"auto", "reflect", "smooth", "periodic"}, optional
-        How the image continues past its edges: mirrored (consistent with
-        mirror-symmetric PSFs), a smooth blend of its opposite edges (no
-        mirrored detail: right for asymmetric PSFs such as motion blur), or
-        wrapping around. "auto" (default) picks "reflect" for PSFs symmetric
-        under flipping each axis and "smooth" otherwise.
-    channel_axis : int, optional
-        Axis of colour channels, each restored on its own.
-    return_info : bool, optional
-        Also return a :class:`RestoreInfo` with the threshold used.
+    %(boundary_closed_form)s
+    %(channel_axis)s
+    %(return_info)s
 
-    Returns
-    -------
-    estimate : ndarray
-        Restored image, float32 unless `image` is float64.
-    info : RestoreInfo
-        Only with ``return_info=True``.
+    %(returns)s
 
     Examples
     --------

@@ -14,6 +14,7 @@ import numpy as np
 from .. import params
 from .._backend import array_module, in_blocks, row_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ._docs import shared_docstring
 from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, relative_change
 from .regularizers import tv_curvature
@@ -38,10 +39,11 @@ MAX_TV_WEIGHT = 0.1
 
 
 
+@shared_docstring
 def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv_weight=0.0,
                     background=0.0, init="flat", boundary="auto",
                     channel_axis=None, callback=None, return_info=False):
-    """Restore an image with the Richardson–Lucy algorithm.
+    """Restore an image with the Richardson–Lucy algorithm (a non-negative estimate).
 
     Parameters
     ----------
@@ -54,8 +56,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         estimate is still x. Data whose negative part is not noise (min(f)
         below both −max(f)/2 and −8σ̂: signed data, not intensities) are
         refused.
-    psf : array_like or str
-        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    %(psf)s
     iterations : int or "auto", optional
         Number of iterations, or "auto": stop when the residual ‖f − Hx‖²
         falls to the noise level estimated from `image` (Morozov's
@@ -92,19 +93,11 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         only the observed pixels (Bertero & Boccacci 2005): no ringing from
         the borders. "zero" is the plain update of scikit-image (no flux
         correction at the edges).
-    channel_axis : int, optional
-        Axis of colour channels, each restored on its own.
-    callback : callable, optional
-        Called as ``callback(k, estimate)`` after iteration k (1-based).
-    return_info : bool, optional
-        Also return a :class:`RestoreInfo`: iterations, stopping reason.
+    %(channel_axis)s
+    %(callback)s
+    %(return_info)s
 
-    Returns
-    -------
-    estimate : ndarray
-        Non-negative restored image, float32 unless `image` is float64.
-    info : RestoreInfo
-        Only with ``return_info=True``.
+    %(returns)s
 
     Examples
     --------

@@ -8,6 +8,7 @@ from ..operators import (
     difference_power,
     resolve_boundary,
 )
+from ._docs import shared_docstring
 from ._framework import check_positive, flag_search_limit, run_solver
 
 REGULARIZERS = ("identity", "gradient", "laplacian")
@@ -21,6 +22,7 @@ def regularizer_power(regularizer, work_shape, xp, dtype):
     return d2 if regularizer == "gradient" else d2 * d2
 
 
+@shared_docstring
 def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto",
              channel_axis=None, return_info=False):
     """Restore by Tikhonov regularisation: argmin ‖Hx − f‖² + λ‖Rx‖².
@@ -30,10 +32,8 @@ def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto"
 
     Parameters
     ----------
-    image : (M[, N[, P]]) array_like
-        Observed image f, NumPy or CuPy; the result has the same type.
-    psf : array_like or str
-        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    %(image)s
+    %(psf)s
     lam : float or "auto", optional
         The weight λ of the objective ‖Hx − f‖² + λ‖Rx‖² (both terms grow
         with the square of the intensity scale: λ is scale-free). "auto"
@@ -43,23 +43,11 @@ def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto"
     regularizer : {"laplacian", "gradient", "identity"}, optional
         R: the discrete Laplacian (smoothness of curvature), the gradient
         (smoothness) or the identity (small energy; the constant-NSR Wiener).
-    boundary : {"auto", "reflect", "smooth", "periodic"}, optional
-        How the image continues past its edges: mirrored (consistent with
-        mirror-symmetric PSFs), a smooth blend of its opposite edges (no
-        mirrored detail: right for asymmetric PSFs such as motion blur), or
-        wrapping around. "auto" (default) picks "reflect" for PSFs symmetric
-        under flipping each axis and "smooth" otherwise.
-    channel_axis : int, optional
-        Axis of colour channels, each restored on its own.
-    return_info : bool, optional
-        Also return a :class:`RestoreInfo` with the λ used.
+    %(boundary_closed_form)s
+    %(channel_axis)s
+    %(return_info)s
 
-    Returns
-    -------
-    estimate : ndarray
-        Restored image, float32 unless `image` is float64.
-    info : RestoreInfo
-        Only with ``return_info=True``.
+    %(returns)s
 
     Notes
     -----

@@ -22,6 +22,7 @@ from ..operators import (
     difference_power,
     resolve_boundary,
 )
+from ._docs import shared_docstring
 from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 
@@ -59,6 +60,7 @@ RESIDUAL_TOL = 1e-4
 DEFAULT_RHO = 0.02
 
 
+@shared_docstring
 def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations="auto",
        tol=None, rho=None, boundary="auto", channel_axis=None, callback=None,
        return_info=False):
@@ -66,10 +68,8 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
 
     Parameters
     ----------
-    image : (M[, N[, P]]) array_like
-        Observed image f, NumPy or CuPy; the result has the same type.
-    psf : array_like or str
-        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    %(image)s
+    %(psf)s
     lam : float or "auto", optional
         The weight λ of the objective above, in the image's units: TV(x) =
         Σ‖∇x‖ grows with the intensity scale while the data term grows with
@@ -97,31 +97,19 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         unknown boundary) with ``iterations="auto"``, no such rule otherwise.
     rho : float, optional
         ADMM penalty (dimensionless); default 0.02.
-    boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
-        How the image continues past its edges (see :func:`restore.wiener`);
-        "unknown" estimates the scene beyond the field of view and fits only
-        the observed pixels: no ringing from the borders. "auto" (default)
-        picks "reflect" for mirror-symmetric PSFs and "smooth" otherwise.
-    channel_axis : int, optional
-        Axis of colour channels, each restored on its own.
-    callback : callable, optional
-        ``callback(k, estimate)`` after each ADMM iteration of the final solve.
-    return_info : bool, optional
-        Also return a :class:`RestoreInfo` with λ and the iterations used.
+    %(boundary_iterative)s
+    %(channel_axis)s
+    %(callback)s
+    %(return_info)s
 
-    Returns
-    -------
-    estimate : ndarray
-        Restored image, float32 unless `image` is float64.
-    info : RestoreInfo
-        Only with ``return_info=True``.
+    %(returns)s
 
     Examples
     --------
     >>> import restore
     >>> from skimage import data
     >>> f = restore.blur(data.camera()[::4, ::4] / 255.0, restore.psf.gaussian(1.0))
-    >>> x = restore.tv(f, "gauss:1", lam=0.5)
+    >>> x = restore.tv(f, "gauss:1", lam=0.005)
     """
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))

@@ -20,6 +20,7 @@ import pywt
 from .. import params
 from .._backend import is_gpu_array, on_threads, to_gpu, to_host
 from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ._docs import shared_docstring
 from ._framework import check_iterations, check_positive, check_tol, run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 
@@ -50,6 +51,7 @@ DEFAULT_LEVELS = 3
 AUTO_TOL = 1e-3
 
 
+@shared_docstring
 def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterations="auto",
             tol=None, boundary="auto", channel_axis=None, callback=None,
             return_info=False):
@@ -60,8 +62,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
     image : (M[, N[, P]]) array_like
         Observed image f. NumPy; a CuPy array is moved to the host with a
         warning (PyWavelets runs on the CPU) and the result moved back.
-    psf : array_like or str
-        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    %(psf)s
     lam : float or "auto", optional
         The weight λ of the objective above, in the image's units (the ℓ1
         norm grows with the intensity scale, the data term with its square:
@@ -82,23 +83,12 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         Stop once an iteration changes the estimate by less than this,
         relative to its size, at any iteration count. Default None: 1e-3
         with ``iterations="auto"``, no such rule otherwise.
-    boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
-        How the image continues past its edges (see :func:`restore.wiener`);
-        "unknown" estimates the scene beyond the field of view and fits only
-        the observed pixels: no ringing from the borders. "auto" (default)
-        picks "reflect" for mirror-symmetric PSFs and "smooth" otherwise.
-    channel_axis : int, optional
-        Axis of colour channels, each restored on its own.
-    callback : callable, optional
-        ``callback(k, estimate)`` after each iteration of the final solve.
-    return_info : bool, optional
-        Also return a :class:`RestoreInfo` with λ and the iterations used.
+    %(boundary_iterative)s
+    %(channel_axis)s
+    %(callback)s
+    %(return_info)s
 
-    Returns
-    -------
-    estimate : ndarray
-        Restored image, float32 unless `image` is float64; same array type
-        as `image`.
+    %(returns)s
 
     Notes
     -----
@@ -106,15 +96,13 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
     with their inverses (cycle spinning), which dominate. 3-D volumes work
     but take minutes (a warning says so from 2¹⁶ voxels); TV or
     Richardson–Lucy suit volumes better.
-    info : RestoreInfo
-        Only with ``return_info=True``.
 
     Examples
     --------
     >>> import restore
     >>> from skimage import data
     >>> f = restore.blur(data.camera()[::4, ::4] / 255.0, restore.psf.gaussian(1.0))
-    >>> x = restore.wavelet(f, "gauss:1", lam=0.5, iterations=30)
+    >>> x = restore.wavelet(f, "gauss:1", lam=0.005, iterations=30)
     """
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
     lam = check_positive("lam", lam, auto=("auto",))

@@ -5,19 +5,19 @@ import warnings
 
 from .. import params
 from ..operators import CLOSED_FORM_BOUNDARIES, Blur, WorkDomain, check_boundary, resolve_boundary
+from ._docs import shared_docstring
 from ._framework import check_positive, flag_search_limit, run_solver
 
 
+@shared_docstring
 def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=None,
            return_info=False):
     """Restore an image with the Wiener filter ``X = conj(H) F / (|H|² + NSR)``.
 
     Parameters
     ----------
-    image : (M[, N[, P]]) array_like
-        Observed image f, NumPy or CuPy; the result has the same type.
-    psf : array_like or str
-        PSF (one axis per image axis) or a spec such as ``"gauss:2"``.
+    %(image)s
+    %(psf)s
     snr : float or "auto", optional
         Signal-to-noise ratio in dB, ``10·log10(var(signal) / σ²)``, between
         −30 and 150 (a warning below 0); the filter then uses the constant
@@ -28,23 +28,11 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
         by generalised cross-validation.
     nsr : float, optional
         Constant noise-to-signal power ratio; overrides `snr`.
-    boundary : {"auto", "reflect", "smooth", "periodic"}, optional
-        How the image continues past its edges: mirrored (consistent with
-        mirror-symmetric PSFs), a smooth blend of its opposite edges (no
-        mirrored detail: right for asymmetric PSFs such as motion blur), or
-        wrapping around. "auto" (default) picks "reflect" for PSFs symmetric
-        under flipping each axis and "smooth" otherwise.
-    channel_axis : int, optional
-        Axis of colour channels, each restored on its own.
-    return_info : bool, optional
-        Also return a :class:`RestoreInfo` with the parameters used.
+    %(boundary_closed_form)s
+    %(channel_axis)s
+    %(return_info)s
 
-    Returns
-    -------
-    estimate : ndarray
-        Restored image, float32 unless `image` is float64.
-    info : RestoreInfo
-        Only with ``return_info=True``: the SNR/NSR actually used.
+    %(returns)s
 
     Notes
     -----
