@@ -72,7 +72,7 @@ def test_sigterm_during_a_long_restoration_exits_143(tmp_path):
     np.save(tmp_path / "in.npy", np.random.default_rng(0).random((256, 256)))
     process = _start("""
         import sys
-        from restore.solvers._framework import Iteration
+        from restore.solvers._iterative import Iteration
         real = Iteration.run
         def announced(self, step, xp):
             print("iterating", flush=True)
