@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import progress
 from .._backend import array_module
-from .._display import html_table
+from .._display import format_parameters, format_value, html_table
 from ..operators import as_array, prepare
 from ..params import search_limit
 
@@ -50,27 +50,18 @@ class RestoreInfo:
 
     def summary(self):
         """One line for people: method, parameters, iterations, time."""
-        params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parameters.items())
-        text = f"{self.method} ({params})"
+        text = f"{self.method} ({format_parameters(self.parameters)})"
         if self.iterations is not None:
             plural = "" if self.iterations == 1 else "s"
             text += f", {self.iterations} iteration{plural} (stopped by {self.stop_reason})"
         return text + f", {self.time:.2f} s"
 
     def _repr_html_(self):
-        rows = [[key, _fmt(value)] for key, value in self.parameters.items()]
+        rows = [[key, format_value(value)] for key, value in self.parameters.items()]
         if self.iterations is not None:
             rows.append(["iterations", f"{self.iterations} (stopped by {self.stop_reason})"])
         rows.append(["time", f"{self.time:.2f} s"])
         return html_table(["parameter", "value"], rows, caption=f"restore.{self.method}")
-
-
-def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return str(value)
 
 
 def run_solver(method, core, image, psf, *, channel_axis, return_info):
