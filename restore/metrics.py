@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ._backend import to_host
+from ._checks import check_number
 
 __all__ = ["mse", "psnr", "ssim", "isnr"]
 
@@ -43,13 +44,7 @@ def _data_range(truth, data_range):
                 f"{data_range:g} for this truth (it is constant); give data_range > 0"
             )
         return data_range
-    try:
-        value = float(data_range)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"data_range={data_range!r} is not allowed; give a number > 0")
-    return value
+    return check_number("data_range", data_range, bound="positive")
 
 
 def mse(truth, estimate):

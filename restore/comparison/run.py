@@ -34,6 +34,7 @@ from .. import metrics, params
 from .. import noise as noise_module
 from .. import psf as psf_module
 from .._backend import array_module, float_dtype, to_host
+from .._checks import check_image
 from ..operators import blur as _blur
 from ..solvers import SOLVERS
 from .oracle import _oracle
@@ -351,18 +352,9 @@ def _noise_model(noise):
 
 def _as_image(image, name):
     """`image` as a float array of its own backend, validated."""
-    if image is None or isinstance(image, (str, bytes)):
-        raise TypeError(f"{name} must be an array, got {type(image).__name__}")
     xp = array_module(image)
-    image = xp.asarray(image)
-    if image.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {image.dtype}")
-    if image.size == 0 or image.ndim == 0:
-        raise ValueError(f"{name} must be a non-empty array, got shape {image.shape}")
-    image = image.astype(float_dtype(image.dtype))
-    if not bool(xp.isfinite(image).all()):
-        raise ValueError(f"{name} contains NaN or Inf values")
-    return image, xp
+    image = check_image(image, name, xp=xp)
+    return image.astype(float_dtype(image.dtype)), xp
 
 
 def _spatial_ndim(image, channel_axis, name):

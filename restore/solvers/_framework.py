@@ -1,7 +1,6 @@
 """What every solver shares: input checks, colour channels, the result record and
 the one iteration loop (callback, tolerance, NaN guard)."""
 
-import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -11,7 +10,8 @@ import numpy as np
 from .. import progress
 from .._backend import array_module
 from .._display import format_parameters, format_value, html_table
-from ..operators import as_array, prepare
+from .._checks import check_image
+from ..operators import prepare
 from ..params import search_limit
 
 
@@ -78,7 +78,7 @@ def run_solver(method, core, image, psf, *, channel_axis, return_info):
 def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     start = time.perf_counter()
     xp = array_module(image)
-    image = as_array(image, xp)
+    image = check_image(image, "image", xp=xp, finite=False)  # each channel: prepare()
     if channel_axis is None:
         f, h, xp = prepare(image, psf, xp=xp)
         estimate, parameters, iterations, stop_reason, *history = core(f, h, xp)
@@ -141,41 +141,3 @@ def flag_search_limit(parameters, method, name, value, low, high, *, advice):
         f"range ({low:.4g}..{high:.4g}); the best value may lie beyond it and the result "
         f"may be poor: {advice}",
         AutomaticChoiceWarning, stacklevel=4)
-
-
-def check_iterations(iterations, *, allow_auto=True):
-    """Validate an ``iterations=`` argument; return it (int or "auto")."""
-    if allow_auto and iterations == "auto":
-        return iterations
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        allowed = 'a positive integer or "auto"' if allow_auto else "a positive integer"
-        raise ValueError(f"iterations must be {allowed}, got {iterations!r}")
-    return int(iterations)
-
-
-def check_tol(tol):
-    """Validate a ``tol=`` argument: None or a positive number."""
-    return None if tol is None else check_positive("tol", tol)
-
-
-def check_flag(name, value):
-    """Validate a boolean option (``accelerate=``, ``isotropic=``...)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def check_positive(name, value, *, allow_zero=False, auto=None):
-    """Validate a positive real parameter (or one of the `auto` words)."""
-    if auto is not None and isinstance(value, str):
-        if value in auto:
-            return value
-        raise ValueError(f"{name} must be a number or one of {', '.join(map(repr, auto))}, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        bound = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
-    return number
