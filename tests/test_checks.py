@@ -1,5 +1,5 @@
-"""The shared glue: argument checks (restore._checks) and parameter text
-(restore._display)."""
+"""The shared glue: argument checks (restore._checks), colour channels
+(restore._channels) and parameter text (restore._display)."""
 
 import doctest
 import importlib
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import restore
-from restore import noise
+from restore import metrics, noise
+from restore._channels import channels, per_channel
 from restore._checks import (
     ArgumentTypeError,
     as_array,
@@ -143,6 +144,20 @@ def test_check_channel_axis_of_the_wrong_kind_is_both_error_types(axis):
     assert issubclass(ArgumentTypeError, TypeError) and issubclass(ArgumentTypeError, ValueError)
 
 
+@pytest.mark.parametrize("call,name", [
+    (lambda a, axis: restore.wiener(a, "gauss:1", channel_axis=axis), "image"),
+    (lambda a, axis: noise.estimate_sigma(a, channel_axis=axis), "image"),
+    (lambda a, axis: metrics.ssim(a, a, channel_axis=axis), "truth"),
+    (lambda a, axis: compare(a, "gauss:1", methods="wiener", channel_axis=axis), "clean"),
+])
+@pytest.mark.parametrize("axis,error", [(3, ValueError), (1.5, TypeError), (1.5, ValueError)])
+def test_every_channel_axis_is_checked_the_one_way(call, name, axis, error):
+    image = np.random.default_rng(0).random((16, 16, 3))
+    with pytest.raises(error, match=re.escape(f"an axis of {name} with shape (16, 16, 3)), "
+                                              f"got {axis!r}")):
+        call(image, axis)
+
+
 # --------------------------------------------------------------------------- #
 # image arrays
 # --------------------------------------------------------------------------- #
@@ -218,6 +233,72 @@ def test_every_image_argument_is_checked_the_one_way(call, name):
 
 
 # --------------------------------------------------------------------------- #
+# colour channels
+# --------------------------------------------------------------------------- #
+
+
+def _per_channel_by_hand(func, image, axis):
+    """The loop every module used to write: one channel at a time, stacked."""
+    results = [func(np.take(image, c, axis=axis)) for c in range(image.shape[axis])]
+    return np.stack(results, axis=axis % image.ndim)
+
+
+@pytest.mark.parametrize("shape,axis", [((6, 7, 3), -1), ((6, 7, 3), 2), ((3, 6, 7), 0),
+                                        ((6, 2, 7), 1), ((4, 5, 6, 2), -1), ((9, 4), 0)])
+def test_per_channel_equals_a_loop_over_channels(shape, axis):
+    image = np.random.default_rng(1).random(shape)
+
+    def func(channel):  # depends on the channel's axis order and values
+        return np.cumsum(channel, axis=0) * np.arange(1, channel.shape[-1] + 1)
+
+    result = per_channel(func, image, axis)
+    expected = _per_channel_by_hand(func, image, axis)
+    assert result.shape == expected.shape
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_per_channel_without_a_channel_axis_calls_func_once_on_the_whole_image():
+    image = np.arange(12.0).reshape(3, 4)
+    seen = []
+    result = per_channel(lambda x: seen.append(x.shape) or x + 1, image, None)
+    assert seen == [(3, 4)]
+    np.testing.assert_array_equal(result, image + 1)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_channels_are_the_views_np_take_gives(axis):
+    image = np.random.default_rng(2).random((5, 4, 3))
+    parts = channels(image, axis)
+    assert len(parts) == image.shape[axis]
+    for c, part in enumerate(parts):
+        np.testing.assert_array_equal(part, np.take(image, c, axis=axis))
+        assert np.shares_memory(part, image)  # views, not copies
+    assert channels(image, None)[0] is image
+
+
+def test_per_channel_checks_the_axis_with_the_image_name():
+    with pytest.raises(ValueError, match=re.escape("an axis of observed with shape (4, 4)), "
+                                                   "got 2")):
+        per_channel(lambda x: x, np.zeros((4, 4)), 2, name="observed")
+
+
+def test_solvers_restore_each_channel_on_its_own():
+    """run_solver through per_channel: the channels of a colour image are restored
+    exactly as the same grey images are, and per-channel choices are listed."""
+    clean = restore.blur(np.random.default_rng(3).random((32, 32)), restore.psf.gaussian(1.0))
+    grey = [noise.gaussian(clean, sigma=sigma, seed=0) for sigma in (0.01, 0.03, 0.1)]
+    rgb = np.stack(grey, axis=1)
+    x, info = restore.wiener(rgb, "gauss:1", channel_axis=1, return_info=True)
+    assert len(set(info.parameters["sigma"])) == 3
+    for c, f in enumerate(grey):
+        xc, info_c = restore.wiener(f, "gauss:1", return_info=True)
+        np.testing.assert_array_equal(x[:, c, :], xc)
+        assert info.parameters["sigma"][c] == info_c.parameters["sigma"]
+        assert info.parameters["boundary"] == info_c.parameters["boundary"]  # one value
+    assert x.flags.c_contiguous and x.shape == rgb.shape
+
+
+# --------------------------------------------------------------------------- #
 # parameter text
 # --------------------------------------------------------------------------- #
 
@@ -263,7 +344,7 @@ def test_every_summary_writes_parameters_the_one_way():
     assert _describe_parameters([info.parameters]) == format_parameters(described)
 
 
-@pytest.mark.parametrize("module", ["restore._checks", "restore._display"])
+@pytest.mark.parametrize("module", ["restore._checks", "restore._channels", "restore._display"])
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

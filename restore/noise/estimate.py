@@ -16,6 +16,7 @@ import numpy as np
 import pywt
 
 from .._backend import to_host
+from .._channels import channels
 from .._checks import check_image
 
 __all__ = ["estimate_sigma", "estimate_poisson_gaussian", "PoissonGaussianEstimate"]
@@ -29,21 +30,6 @@ _DIFFERENCE = np.array([1.0, -2.0, 1.0])
 _DETECTOR_SCALE = 1.0  # σ (pixels) of the Gaussian-derivative structure detectors
 _DETECTOR_THRESHOLD = 1.5  # keep pixels whose detector energy is < 1.5 × the noise's
 _RING_WIDTH = {1: 15, 2: 7, 3: 5}  # window whose ring (minus the centre 3^d) sets a level
-
-
-def _channels(image, channel_axis):
-    """Host float64 array and a list of per-channel views (one view without channels)."""
-    x = np.asarray(to_host(check_image(image, "image")), dtype=np.float64)
-    if channel_axis is None:
-        return [x]
-    try:
-        axis = range(x.ndim)[channel_axis]
-    except (TypeError, IndexError):
-        raise ValueError(
-            f"channel_axis={channel_axis!r} is not an axis of an image with shape "
-            f"{x.shape}; give an integer in [-{x.ndim}, {x.ndim - 1}] or None"
-        ) from None
-    return [np.take(x, c, axis=axis) for c in range(x.shape[axis])]
 
 
 def estimate_sigma(image, *, channel_axis=None):
@@ -100,7 +86,10 @@ def estimate_sigma(image, *, channel_axis=None):
     >>> round(estimate_sigma(noisy), 2)
     0.05
     """
-    sigmas = [_sigma_smooth_regions(channel) for channel in _channels(image, channel_axis)]
+    x = np.asarray(to_host(check_image(image, "image")), dtype=np.float64)
+    # a C-ordered copy per channel: the estimate's sums run in memory order
+    sigmas = [_sigma_smooth_regions(np.ascontiguousarray(channel))
+              for channel in channels(x, channel_axis)]
     return sigmas if channel_axis is not None else sigmas[0]
 
 

@@ -1,16 +1,18 @@
-"""What every solver shares: input checks, colour channels, the result record and
-the one iteration loop (callback, tolerance, NaN guard)."""
+"""What every solver shares: :func:`run_solver` (the image checked, colour
+channels restored one at a time through :mod:`restore._channels`, timing), the
+result record :class:`RestoreInfo`, and :func:`flag_search_limit`. Options are
+checked with :mod:`restore._checks`; the iteration loop is in
+:mod:`restore.solvers._iterative`."""
 
 import time
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .. import progress
 from .._backend import array_module
-from .._display import format_parameters, format_value, html_table
+from .._channels import per_channel
 from .._checks import check_image
+from .._display import format_parameters, format_value, html_table
 from ..operators import prepare
 from ..params import search_limit
 
@@ -79,31 +81,27 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     start = time.perf_counter()
     xp = array_module(image)
     image = check_image(image, "image", xp=xp, finite=False)  # each channel: prepare()
+    records = []  # per channel: (parameters, iterations, stop_reason[, history])
+
+    def restore_channel(channel):
+        f, h, _ = prepare(channel, psf, xp=xp)
+        estimate, *record = core(f, h, xp)
+        records.append(record)
+        return estimate
+
+    estimate = per_channel(restore_channel, image, channel_axis)
     if channel_axis is None:
-        f, h, xp = prepare(image, psf, xp=xp)
-        estimate, parameters, iterations, stop_reason, *history = core(f, h, xp)
+        parameters, iterations, stop_reason, *history = records[0]
         history = history[0] if history else []
     else:
-        if isinstance(channel_axis, bool) or not isinstance(channel_axis, (int, np.integer)):
-            raise TypeError(f"channel_axis must be an integer axis or None, got {channel_axis!r}")
-        if not -image.ndim <= channel_axis < image.ndim:
-            raise ValueError(
-                f"channel_axis={channel_axis} is out of range for an image with {image.ndim} axes"
-            )
-        channels = xp.moveaxis(image, channel_axis, -1)
-        results = []
-        for c in range(channels.shape[-1]):
-            f, h, xp = prepare(channels[..., c], psf, xp=xp)
-            results.append(core(f, h, xp))
-        estimate = xp.stack([r[0] for r in results], axis=channel_axis)
         parameters = {
-            key: [r[1][key] for r in results] if len({repr(r[1][key]) for r in results}) > 1
-            else results[0][1][key]
-            for key in results[0][1]
+            key: [r[0][key] for r in records] if len({repr(r[0][key]) for r in records}) > 1
+            else records[0][0][key]
+            for key in records[0][0]
         }
-        iterations = None if results[0][2] is None else max(r[2] for r in results)
-        stop_reason = results[0][3]
-        history = [r[4] for r in results] if len(results[0]) > 4 else []
+        iterations = None if records[0][1] is None else max(r[1] for r in records)
+        stop_reason = records[0][2]
+        history = [r[3] for r in records] if len(records[0]) > 3 else []
     if estimate.base is not None or not estimate.flags.c_contiguous:
         # a crop of the work grid: an array of its own, C-contiguous, not a
         # view that keeps the whole padded grid alive
