@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ._backend import to_host
+from ._checks import check_channel_axis, check_number
 
 __all__ = ["mse", "psnr", "ssim", "isnr"]
 
@@ -43,13 +44,7 @@ def _data_range(truth, data_range):
                 f"{data_range:g} for this truth (it is constant); give data_range > 0"
             )
         return data_range
-    try:
-        value = float(data_range)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"data_range={data_range!r} is not allowed; give a number > 0")
-    return value
+    return check_number("data_range", data_range, bound="positive")
 
 
 def mse(truth, estimate):
@@ -138,15 +133,8 @@ def ssim(truth, estimate, *, data_range=None, channel_axis=None):
 
     t, e = _as_pair(truth, estimate)
     peak = _data_range(t, data_range)
-    spatial = list(t.shape)
-    if channel_axis is not None:
-        try:
-            del spatial[range(t.ndim)[channel_axis]]
-        except (TypeError, IndexError):
-            raise ValueError(
-                f"channel_axis={channel_axis!r} is not an axis of arrays with shape "
-                f"{t.shape}; give an integer in [-{t.ndim}, {t.ndim - 1}] or None"
-            ) from None
+    axis = check_channel_axis(channel_axis, t.shape, "truth")
+    spatial = [n for i, n in enumerate(t.shape) if i != axis]
     if not spatial or min(spatial) < 7:
         raise ValueError(
             f"ssim uses a 7-sample window along every axis, but the arrays have shape "

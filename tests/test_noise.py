@@ -102,7 +102,7 @@ def test_gaussian_snr_of_a_constant_image_is_an_error():
 
 
 def test_gaussian_negative_sigma_is_an_error(camera):
-    with pytest.raises(ValueError, match=r"sigma=-1.*>= 0"):
+    with pytest.raises(ValueError, match=r"sigma must be a finite non-negative number, got -1"):
         noise.gaussian(camera, sigma=-1)
 
 
@@ -173,9 +173,10 @@ def test_poisson_integer_image_keeps_its_units():
 def test_poisson_rejects_bad_input(camera):
     with pytest.raises(ValueError, match="negative"):
         noise.poisson(camera - 0.5, peak=10)
-    with pytest.raises(ValueError, match=r"peak=0 .*> 0"):
+    with pytest.raises(ValueError, match=r"peak must be a finite positive number, got 0"):
         noise.poisson(camera, peak=0)
-    with pytest.raises(ValueError, match=r"background=-1"):
+    with pytest.raises(ValueError,
+                       match=r"background must be a finite non-negative number, got -1"):
         noise.poisson(camera, peak=10, background=-1)
     with pytest.raises(ValueError, match="zero everywhere"):
         noise.poisson(np.zeros((4, 4)), peak=10)
@@ -219,11 +220,12 @@ def test_poisson_gaussian_without_read_noise_is_poisson(camera):
 
 
 def test_poisson_gaussian_rejects_bad_options(camera):
-    with pytest.raises(ValueError, match=r"units='electrons'.*'image' or 'adu'"):
+    with pytest.raises(ValueError, match=r"units must be 'image' or 'adu', got 'electrons'"):
         noise.poisson_gaussian(camera, peak=10, read_noise=1, units="electrons")
-    with pytest.raises(ValueError, match=r"gain=0 .*> 0"):
+    with pytest.raises(ValueError, match=r"gain must be a finite positive number, got 0"):
         noise.poisson_gaussian(camera, peak=10, read_noise=1, gain=0)
-    with pytest.raises(ValueError, match=r"read_noise=-2"):
+    with pytest.raises(ValueError,
+                       match=r"read_noise must be a finite non-negative number, got -2"):
         noise.poisson_gaussian(camera, peak=10, read_noise=-2)
 
 
@@ -276,7 +278,8 @@ def test_estimate_sigma_of_a_noise_free_ramp_is_zero():
 
 
 def test_estimate_sigma_bad_channel_axis(camera):
-    with pytest.raises(ValueError, match="channel_axis=5"):
+    with pytest.raises(ValueError,
+                       match=r"channel_axis must be None or an integer in \[-2, 1\].*got 5"):
         noise.estimate_sigma(camera, channel_axis=5)
 
 

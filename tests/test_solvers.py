@@ -234,9 +234,11 @@ def test_closed_form_solvers_refuse_the_unknown_boundary():
         (lambda f: restore.richardson_lucy(f, "gauss:1", iterations=0), "iterations must be"),
         (lambda f: restore.tikhonov(f, "gauss:1", lam=-1), "lam must be a finite positive"),
         (lambda f: restore.tikhonov(f, "gauss:1", regularizer="tv"), "regularizer='tv' is not known"),
-        (lambda f: restore.wiener(f, "gauss:1", snr="loud"), "snr must be a number"),
+        (lambda f: restore.wiener(f, "gauss:1", snr="loud"),
+         "snr must be a finite number or 'auto', got 'loud'"),
         (lambda f: restore.wavelet(f, "gauss:1", wavelet_name="bior2.2"), "not an orthogonal"),
-        (lambda f: restore.tv(f, "gauss:1", lam="gcv"), "lam must be a number or one of 'auto'"),
+        (lambda f: restore.tv(f, "gauss:1", lam="gcv"),
+         "lam must be a finite positive number or 'auto', got 'gcv'"),
     ],
 )
 def test_bad_parameters_name_the_argument(call, message):

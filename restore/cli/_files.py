@@ -16,11 +16,11 @@ import warnings
 from pathlib import Path
 
 import click
-import numpy as np
 
 import restore
 from restore import io as image_io
 from restore._backend import cupy_available, to_gpu, to_host
+from restore._checks import check_finite, check_psf_fits
 from restore.cli import _warning_text
 
 
@@ -135,11 +135,7 @@ def _restore_file(command, solve, input_path, psf_spec, *, output, force, dtype,
 
 def _check_image(image, psf, meta):
     """The checks the solvers make, made before anything is written."""
-    if not np.all(np.isfinite(image)):
-        raise ValueError(f"'{meta.path}' contains NaN or Inf values; fill or mask them "
-                         "before simulating")
+    check_finite(image, f"'{meta.path}'")
     spatial = tuple(n for i, n in enumerate(meta.shape)
                     if not meta.is_colour or i != meta.channel_axis % len(meta.shape))
-    if any(k > n for k, n in zip(psf.shape, spatial)):
-        raise ValueError(f"psf of shape {psf.shape} is larger than the image {spatial}; "
-                         "crop the PSF or give a larger image")
+    check_psf_fits(psf.shape, spatial)

@@ -9,7 +9,6 @@ read in ``ctx.meta``), :func:`noise_option`, :func:`output_options`,
 ``--iterations`` options. Nothing here reads a file or runs a solver.
 """
 
-import math
 import os
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import click
 
 import restore
 from restore import io as image_io
+from restore._checks import check_integer, check_number
 
 _PSF_HELP = (
     "Point-spread function: gauss:SIGMA[,SIGMA...], box:SIZE, disk:RADIUS, "
@@ -70,25 +70,27 @@ class NoiseSpec(click.ParamType):
 
 
 class NumberOrWord(click.ParamType):
-    """A finite number in a range, or one of a few words (``auto``, ``gcv``).
+    """A finite number, or one of a few words (``auto``).
+
+    The number is checked by :func:`restore._checks.check_number` (or
+    :func:`~restore._checks.check_integer`), so the shell refuses a value with
+    the sentence Python uses: ``Invalid value for '--lam': lam must be a finite
+    positive number or 'auto', got -1.0``.
 
     Parameters
     ----------
     words : tuple of str
         Words accepted as they are (lower case), e.g. ``("auto",)``.
     integer : bool
-        Accept whole numbers only (returned as int).
-    minimum : float, optional
-        Smallest value allowed.
-    exclusive : bool
-        Whether `minimum` itself is excluded (``> minimum``).
+        Accept positive whole numbers only (returned as int).
+    bound : {None, "positive", "non-negative"}
+        For numbers: any finite number, > 0, or >= 0.
     """
 
-    def __init__(self, words=("auto",), *, integer=False, minimum=None, exclusive=True):
+    def __init__(self, words=("auto",), *, integer=False, bound=None):
         self.words = tuple(words)
         self.integer = integer
-        self.minimum = minimum
-        self.exclusive = exclusive
+        self.bound = bound
         kind = "INTEGER" if integer else "NUMBER"
         self.name = "|".join((kind.lower(), *self.words))
         self._metavar = "|".join((kind, *self.words))
@@ -96,34 +98,22 @@ class NumberOrWord(click.ParamType):
     def get_metavar(self, param, ctx=None):
         return self._metavar
 
-    def _expected(self):
-        kind = "a whole number" if self.integer else "a number"
-        if self.minimum is not None:
-            kind += f" {'>' if self.exclusive else '>='} {self.minimum:g}"
-        if self.words:
-            kind += " or " + " or ".join(repr(w) for w in self.words)
-        return kind
-
     def convert(self, value, param, ctx):
         if isinstance(value, str):
             text = value.strip().lower()
             if text in self.words:
                 return text
             try:
-                number = int(text) if self.integer else float(text)
+                value = int(text) if self.integer else float(text)
             except ValueError:
-                self.fail(f"{value!r} is not {self._expected()}", param, ctx)
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(f"{value!r} is not {self._expected()}", param, ctx)
-        else:
-            number = value
-        if not math.isfinite(number):
-            self.fail(f"{value!r} is not {self._expected()}", param, ctx)
-        if self.minimum is not None and (
-            number < self.minimum or (self.exclusive and number == self.minimum)
-        ):
-            self.fail(f"{value!r} is out of range; give {self._expected()}", param, ctx)
-        return number
+                pass  # the text itself, refused below by name
+        name = param.name if param is not None and param.name else "value"
+        try:
+            if self.integer:
+                return check_integer(name, value, words=self.words)
+            return check_number(name, value, bound=self.bound, words=self.words)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
 
 
 PSF_SPEC = PsfSpec()
@@ -146,18 +136,7 @@ def _compose(*decorators):
 input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 
 def _psf_background(ctx, param, value):
-    text = str(value).strip().lower()
-    if text in ("auto", "none"):
-        ctx.meta["psf_background"] = None if text == "none" else "auto"
-        return value
-    try:
-        number = float(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not 'auto', 'none' or a number",
-                                 ctx=ctx, param=param) from None
-    if not math.isfinite(number):
-        raise click.BadParameter(f"{value!r} is not a finite number", ctx=ctx, param=param)
-    ctx.meta["psf_background"] = number
+    ctx.meta["psf_background"] = None if value == "none" else value
     return value
 
 
@@ -170,8 +149,9 @@ def _psf_recentre(ctx, param, value):
 psf_option = _compose(
     click.option("--psf", "psf_spec", type=PSF_SPEC, required=True, metavar="SPEC",
                  help=_PSF_HELP),
-    click.option("--psf-background", default="auto", show_default=True,
-                 metavar="auto|none|NUMBER", expose_value=False, callback=_psf_background,
+    click.option("--psf-background", type=NumberOrWord(("auto", "none")), default="auto",
+                 show_default=True, metavar="auto|none|NUMBER", expose_value=False,
+                 callback=_psf_background,
                  help="For a PSF file: the background subtracted first: the median of "
                       "its border pixels, nothing, or this value."),
     click.option("--psf-recentre/--psf-as-stored", default=True, show_default=True,
@@ -230,15 +210,14 @@ def _boundary_option(choices, default="auto"):
 
 def _iterations_option(cap):
     return click.option(
-        "--iterations", type=NumberOrWord(("auto",), integer=True, minimum=1,
-                                          exclusive=False),
+        "--iterations", type=NumberOrWord(("auto",), integer=True),
         default="auto", show_default=True,
         help=f"Number of iterations, or 'auto' (stop by the solver's rule, at most {cap}).")
 
 
 def _tol_option(default_rule):
     return click.option(
-        "--tol", type=NumberOrWord((), minimum=0), default=None,
+        "--tol", type=NumberOrWord((), bound="positive"), default=None,
         help="Stop once an iteration changes the estimate by less than this, relative to "
              f"its size, at any iteration count (default: {default_rule}).")
 

@@ -12,6 +12,7 @@ import numpy as np
 
 import restore
 from restore import io as image_io
+from restore._channels import per_channel
 from restore.cli import cli
 from restore.cli._files import _build_psf, _check_image, _output_dtype, _output_path, _write
 from restore.cli._options import (
@@ -21,14 +22,6 @@ from restore.cli._options import (
     psf_option,
     quiet_option,
 )
-
-
-def _per_channel(func, image, channel_axis):
-    if channel_axis is None:
-        return func(image)
-    channels = np.moveaxis(image, channel_axis, -1)
-    result = np.stack([func(channels[..., c]) for c in range(channels.shape[-1])], axis=-1)
-    return np.moveaxis(result, -1, channel_axis)
 
 
 @cli.command("simulate")
@@ -65,8 +58,8 @@ def simulate_command(clean_path, psf_spec, noise, seed, boundary, output, force,
                                       overwrite=force, rescale=rescale)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    blurred = _per_channel(lambda x: restore.blur(x, psf, boundary=boundary), image,
-                           meta.channel_axis)
+    blurred = per_channel(lambda x: restore.blur(x, psf, boundary=boundary), image,
+                          meta.channel_axis)
     noisy = noise(blurred, seed=seed)
     _write(output, noisy, meta, dtype=dtype, force=force, rescale=rescale, quiet=quiet)
     if not quiet:

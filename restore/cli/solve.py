@@ -39,7 +39,7 @@ def _automatic(**values):
 
 @cli.command("inverse")
 @_solver_input
-@click.option("--threshold", type=NumberOrWord(("auto",), minimum=0), default="auto",
+@click.option("--threshold", type=NumberOrWord(("auto",), bound="positive"), default="auto",
               show_default=True,
               help="Zero the frequencies where |H| < threshold x max|H| (below 1); 'auto' "
                    "picks it by generalised cross-validation.")
@@ -68,7 +68,7 @@ def inverse_command(input_path, psf_spec, output, force, dtype, rescale, device,
 @click.option("--snr", type=NumberOrWord(("auto",)), default="auto", show_default=True,
               help="Signal-to-noise ratio in dB, or 'auto' (noise and signal spectrum "
                    "estimated from the image).")
-@click.option("--nsr", type=NumberOrWord((), minimum=0), default=None,
+@click.option("--nsr", type=NumberOrWord((), bound="positive"), default=None,
               help="Constant noise-to-signal power ratio, instead of --snr.")
 @_boundary_option(_BOUNDARIES["wiener"])
 @_solver_run_options
@@ -94,7 +94,7 @@ def wiener_command(ctx, input_path, psf_spec, output, force, dtype, rescale, dev
 
 @cli.command("tikhonov")
 @_solver_input
-@click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
+@click.option("--lam", type=NumberOrWord(("auto",), bound="positive"), default="auto",
               show_default=True,
               help="Weight λ of ‖Hx − f‖² + λ‖Rx‖² (scale-free), or 'auto' (generalised "
                    "cross-validation).")
@@ -124,10 +124,10 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
 @_tol_option("none")
 @click.option("--accelerate/--no-accelerate", default=False, show_default=True,
               help="Biggs-Andrews acceleration (typically 2-4x fewer iterations).")
-@click.option("--tv-weight", type=NumberOrWord((), minimum=0, exclusive=False), default=0.0,
+@click.option("--tv-weight", type=NumberOrWord((), bound="non-negative"), default=0.0,
               show_default=True, help="Weight λ of RL-TV's KL(f, Hx) + λ·TV(x) (scale-free; "
                                       "0: plain RL; typical 0.001-0.01, at most 0.1).")
-@click.option("--background", type=NumberOrWord((), minimum=0, exclusive=False),
+@click.option("--background", type=NumberOrWord((), bound="non-negative"),
               default=0.0, show_default=True,
               help="Constant background in the image's units (below its maximum); the "
                    "result is the scene without it. Negative pixels (after dark or "
@@ -154,7 +154,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 
 @cli.command("tv")
 @_solver_input
-@click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
+@click.option("--lam", type=NumberOrWord(("auto",), bound="positive"), default="auto",
               show_default=True,
               help="Weight λ of ½‖Hx − f‖² + λ·TV(x), in the image's units (twice the "
                    "image, twice λ), or 'auto' (discrepancy principle).")
@@ -166,7 +166,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
                    "intensities, not signed data (values well below zero).")
 @_iterations_option(MAX_ITERATIONS["tv"])
 @_tol_option("3e-4 with --iterations auto (5e-5 for volumes)")
-@click.option("--rho", type=NumberOrWord((), minimum=0), default=None,
+@click.option("--rho", type=NumberOrWord((), bound="positive"), default=None,
               help="ADMM penalty (default 0.02).")
 @_boundary_option(_BOUNDARIES["tv"])
 @_solver_run_options
@@ -189,14 +189,13 @@ def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 
 @cli.command("wavelet")
 @_solver_input
-@click.option("--lam", type=NumberOrWord(("auto",), minimum=0), default="auto",
+@click.option("--lam", type=NumberOrWord(("auto",), bound="positive"), default="auto",
               show_default=True,
               help="Weight λ of ½‖Hx − f‖² + λ‖Wx‖₁, in the image's units (twice the "
                    "image, twice λ), or 'auto' (discrepancy principle).")
 @click.option("--wavelet", "wavelet_name", default="db4", show_default=True,
               help="An orthogonal PyWavelets wavelet: haar, db2...db8, sym4...")
-@click.option("--levels", type=NumberOrWord(("auto",), integer=True, minimum=1,
-                                          exclusive=False),
+@click.option("--levels", type=NumberOrWord(("auto",), integer=True),
               default="auto", show_default=True,
               help="Wavelet decomposition levels, at most what the image's size allows; "
                    "'auto' is 3 (fewer for small images).")

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import metrics, params
 from .._backend import array_module
+from .._channels import channels
 from ..solvers import SOLVERS
 
 __all__ = ["ORACLE_GRIDS"]
@@ -69,14 +70,8 @@ def _oracle_iterations(observed, h, clean, channel_axis, options, count, truth_r
     options = {k: v for k, v in options.items() if k not in ("iterations", "tol")}
     xp = array_module(observed)
     truth = xp.asarray(clean).astype(xp.float64)  # on the estimate's device: no copies per iterate
-    if channel_axis is None:
-        pairs = [(observed, truth)]
-    else:
-        f = xp.moveaxis(observed, channel_axis, -1)
-        t = xp.moveaxis(truth, channel_axis, -1)
-        pairs = [(f[..., c], t[..., c]) for c in range(f.shape[-1])]
     squared_errors = np.zeros(count)
-    for f, t in pairs:
+    for f, t in zip(channels(observed, channel_axis), channels(truth, channel_axis)):
         def track(k, estimate, t=t):
             squared_errors[k - 1] += float(((t - estimate.astype(xp.float64)) ** 2).sum())
 

@@ -34,6 +34,8 @@ from .. import metrics, params
 from .. import noise as noise_module
 from .. import psf as psf_module
 from .._backend import array_module, float_dtype, to_host
+from .._channels import channels, per_channel
+from .._checks import check_channel_axis, check_image
 from ..operators import blur as _blur
 from ..solvers import SOLVERS
 from .oracle import _oracle
@@ -128,7 +130,7 @@ def compare(clean, psf, *, noise="gaussian:snr=30", methods="all", seed=0, tune=
         raise ValueError("clean is constant (max = min); a comparison needs an image with "
                          "some structure to score PSNR and SSIM against")
 
-    blurred = _per_channel(lambda x: _blur(x, h, boundary="reflect"), clean, channel_axis, xp)
+    blurred = per_channel(lambda x: _blur(x, h, boundary="reflect"), clean, channel_axis)
     if float(clean.min()) >= 0:
         blurred = xp.maximum(blurred, 0)  # FFT round-off; photon noise needs x >= 0
     observed = model(blurred, seed=seed)
@@ -150,7 +152,7 @@ def compare(clean, psf, *, noise="gaussian:snr=30", methods="all", seed=0, tune=
             ssim=_ssim(clean, estimate, truth_range, channel_axis),
             isnr=metrics.isnr(clean, estimate, observed),
             seconds=info.time,
-            residual_rms=_residual_rms(estimate, observed, h, channel_axis, xp),
+            residual_rms=_residual_rms(estimate, observed, h, channel_axis),
         )
         if tune == "oracle":
             row.oracle_parameter, row.oracle_psnr, row.oracle_scan = _oracle(
@@ -211,7 +213,7 @@ def compare_observed(observed, psf, *, methods="all", boundary="auto", channel_a
     """
     names = _method_names(methods)
     options = _check_parameters(parameters)
-    observed, xp = _as_image(observed, "observed")
+    observed, _ = _as_image(observed, "observed")
     h, description = _psf(psf, _spatial_ndim(observed, channel_axis, "observed"))
     comparison = Comparison(
         clean=None, observed=observed, restored={}, rows=[], noise=None,
@@ -224,7 +226,7 @@ def compare_observed(observed, psf, *, methods="all", boundary="auto", channel_a
         comparison.rows.append(ComparisonRow(
             method=name, parameters=_used_parameters(info), psnr=None, ssim=None, isnr=None,
             seconds=info.time,
-            residual_rms=_residual_rms(estimate, observed, h, channel_axis, xp),
+            residual_rms=_residual_rms(estimate, observed, h, channel_axis),
         ))
     return comparison
 
@@ -351,29 +353,13 @@ def _noise_model(noise):
 
 def _as_image(image, name):
     """`image` as a float array of its own backend, validated."""
-    if image is None or isinstance(image, (str, bytes)):
-        raise TypeError(f"{name} must be an array, got {type(image).__name__}")
     xp = array_module(image)
-    image = xp.asarray(image)
-    if image.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {image.dtype}")
-    if image.size == 0 or image.ndim == 0:
-        raise ValueError(f"{name} must be a non-empty array, got shape {image.shape}")
-    image = image.astype(float_dtype(image.dtype))
-    if not bool(xp.isfinite(image).all()):
-        raise ValueError(f"{name} contains NaN or Inf values")
-    return image, xp
+    image = check_image(image, name, xp=xp)
+    return image.astype(float_dtype(image.dtype)), xp
 
 
 def _spatial_ndim(image, channel_axis, name):
-    if channel_axis is None:
-        ndim = image.ndim
-    else:
-        if isinstance(channel_axis, bool) or not isinstance(channel_axis, (int, np.integer)) \
-                or not -image.ndim <= channel_axis < image.ndim:
-            raise ValueError(f"channel_axis={channel_axis!r} is not an axis of {name} with "
-                             f"shape {tuple(image.shape)}")
-        ndim = image.ndim - 1
+    ndim = image.ndim - (check_channel_axis(channel_axis, image.shape, name) is not None)
     if not 1 <= ndim <= 3:
         raise ValueError(f"{name} has {ndim} spatial axes (shape {tuple(image.shape)}); "
                          "give a 1-D signal, 2-D image or 3-D volume (plus channel_axis)")
@@ -388,14 +374,6 @@ def _psf(psf, ndim):
         description = "array " + "×".join(str(n) for n in np.shape(to_host(psf)))
     return psf_module.as_psf(to_host(psf) if not isinstance(psf, (str, os.PathLike)) else psf,
                              ndim=ndim), description
-
-
-def _per_channel(func, image, channel_axis, xp):
-    if channel_axis is None:
-        return func(image)
-    channels = xp.moveaxis(image, channel_axis, -1)
-    result = xp.stack([func(channels[..., c]) for c in range(channels.shape[-1])], axis=-1)
-    return xp.moveaxis(result, -1, channel_axis)
 
 
 def _run(name, observed, h, boundary, channel_axis, fixed):
@@ -427,15 +405,14 @@ def _ssim(clean, estimate, data_range, channel_axis):
 
 def _noise_sigma(observed, channel_axis):
     """RMS noise σ̂ of `observed` (:func:`restore.params.noise_sigma`), RMS over channels."""
-    x = to_host(observed)
-    channels = [x] if channel_axis is None else list(np.moveaxis(x, channel_axis, 0))
-    return math.sqrt(float(np.mean([params.noise_sigma(c) ** 2 for c in channels])))
+    sigmas = [params.noise_sigma(c) for c in channels(to_host(observed), channel_axis)]
+    return math.sqrt(float(np.mean([sigma**2 for sigma in sigmas])))
 
 
-def _residual_rms(estimate, observed, h, channel_axis, xp):
+def _residual_rms(estimate, observed, h, channel_axis):
     """‖H ĝ − f‖/√N over pixels at least a PSF half-width from every border."""
-    reblurred = _per_channel(lambda x: _blur(x, h, boundary="reflect"), estimate,
-                             channel_axis, xp)
+    reblurred = per_channel(lambda x: _blur(x, h, boundary="reflect"), estimate,
+                            channel_axis)
     residual = np.asarray(to_host(reblurred), dtype=np.float64) \
         - np.asarray(to_host(observed), dtype=np.float64)
     if channel_axis is not None:

@@ -12,10 +12,7 @@ import io
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-from .._display import html_table
-from ..solvers._framework import _fmt
+from .._display import format_parameters, format_value, html_table
 
 __all__ = ["Comparison", "ComparisonRow", "Sweep"]
 
@@ -177,13 +174,13 @@ class Comparison:
             header += ["Oracle parameter", "Oracle PSNR (dB)", "Oracle gain (dB)"]
         rows = []
         for row in self.rows:
-            cells = [row.method, _parameter_text(row.parameters)]
+            cells = [row.method, format_parameters(row.parameters)]
             if self.has_truth:
                 cells += [_fixed(row.psnr, 2), _fixed(row.ssim, 4), _fixed(row.isnr, 2)]
             cells += [_fixed(self._residual_ratio(row), 2), f"{row.seconds:.3f}"]
             if oracle:
-                cells += [_parameter_text(row.oracle_parameter) if row.oracle_parameter else "—",
-                          _fixed(row.oracle_psnr, 2), _fixed(row.oracle_gain, 2)]
+                best = format_parameters(row.oracle_parameter) if row.oracle_parameter else "—"
+                cells += [best, _fixed(row.oracle_psnr, 2), _fixed(row.oracle_gain, 2)]
             rows.append(cells)
         return header, rows
 
@@ -220,12 +217,12 @@ class Comparison:
         for row in self.rows:
             writer.writerow([
                 row.method,
-                "; ".join(f"{k}={_csv_value(v)}" for k, v in row.parameters.items()),
-                _csv_value(row.psnr), _csv_value(row.ssim), _csv_value(row.isnr),
-                _csv_value(row.residual_rms), _csv_value(self.noise_sigma),
-                _csv_value(row.seconds),
-                "; ".join(f"{k}={_csv_value(v)}" for k, v in (row.oracle_parameter or {}).items()),
-                _csv_value(row.oracle_psnr),
+                format_parameters(row.parameters, exact=True),
+                _csv(row.psnr), _csv(row.ssim), _csv(row.isnr),
+                _csv(row.residual_rms), _csv(self.noise_sigma),
+                _csv(row.seconds),
+                format_parameters(row.oracle_parameter or {}, exact=True),
+                _csv(row.oracle_psnr),
                 "" if self.noise is None else str(self.noise),
                 self.psf_description,
                 "" if self.seed is None else self.seed,
@@ -335,9 +332,9 @@ class Sweep:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["noise", self.parameter or "level", "observed"] + list(self.psnr))
         for i, model in enumerate(self.noise):
-            writer.writerow([str(model), _csv_value(self.levels[i]),
-                             _csv_value(self.observed_psnr[i])]
-                            + [_csv_value(v[i]) for v in self.psnr.values()])
+            writer.writerow([str(model), _csv(self.levels[i]),
+                             _csv(self.observed_psnr[i])]
+                            + [_csv(v[i]) for v in self.psnr.values()])
         return buffer.getvalue()
 
 
@@ -346,21 +343,12 @@ class Sweep:
 # --------------------------------------------------------------------------- #
 
 
-def _parameter_text(parameters):
-    return ", ".join(f"{k}={_fmt(v)}" for k, v in parameters.items())
-
-
 def _fixed(value, digits):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.{digits}f}"
 
 
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return "[" + " ".join(_csv_value(v) for v in value) + "]"
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    return str(value)
+def _csv(value):
+    """A CSV cell: every digit of a float, empty for None."""
+    return format_value(value, exact=True)

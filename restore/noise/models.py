@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._backend import array_module, float_dtype, to_device, to_host
+from .._checks import check_image, check_number
 
 __all__ = [
     "gaussian",
@@ -48,26 +49,11 @@ __all__ = [
 # --------------------------------------------------------------------------- #
 
 
-def _number(name, value, *, minimum=None, strict=False):
-    """`value` as a finite float, or ValueError naming `name`."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        x = math.nan
-    if isinstance(value, bool) or not math.isfinite(x):
-        raise ValueError(f"{name}={value!r} is not allowed; give a finite number")
-    if minimum is not None and (x < minimum or (strict and x == minimum)):
-        bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
-        raise ValueError(f"{name}={value!r} is not allowed; give a number {bound}")
-    return x
-
-
 def _host_float64(image):
-    """Host copy of `image` as float64, with the result dtype of the float contract."""
+    """Host copy of `image` as float64 (checked: real numbers, non-empty, finite),
+    with the result dtype of the float contract."""
     xp = array_module(image)
-    x = to_host(image)
-    if x.dtype.kind not in "biuf":
-        raise ValueError(f"image has dtype {x.dtype}; give a real-valued numeric array")
+    x = to_host(check_image(image, "image", xp=xp))
     return xp, np.asarray(x, dtype=np.float64), float_dtype(x.dtype)
 
 
@@ -79,9 +65,7 @@ def _photon_scale(x, peak):
     dark; values down to 1e-6 of the peak are taken as 0, anything more
     negative is an error.
     """
-    if not np.all(np.isfinite(x)):
-        raise ValueError("image contains NaN or Inf; photon noise needs finite values")
-    top = x.max() if x.size else 0.0
+    top = x.max()
     if top <= 0:
         raise ValueError(
             "image is zero everywhere; photon noise needs a positive maximum to set "
@@ -139,9 +123,9 @@ def gaussian(image, *, sigma=None, snr=None, seed=None):
     image = xp.asarray(image)
     dtype = float_dtype(image.dtype)
     if sigma is not None:
-        sigma = _number("sigma", sigma, minimum=0)
+        sigma = check_number("sigma", sigma, bound="non-negative")
     else:
-        snr = _number("snr", snr)
+        snr = check_number("snr", snr)
         signal_variance = float(xp.var(image.astype(xp.float64)))
         if not signal_variance > 0:
             raise ValueError(
@@ -191,8 +175,8 @@ def poisson(image, *, peak, background=0.0, seed=None):
     True
     """
     xp, x, dtype = _host_float64(image)
-    peak = _number("peak", peak, minimum=0, strict=True)
-    background = _number("background", background, minimum=0)
+    peak = check_number("peak", peak, bound="positive")
+    background = check_number("background", background, bound="non-negative")
     x, scale = _photon_scale(x, peak)
     counts = np.random.default_rng(seed).poisson(x * scale + background)
     return to_device((counts / scale).astype(dtype), xp)
@@ -250,12 +234,12 @@ def poisson_gaussian(image, *, peak, read_noise, gain=1.0, offset=0.0, units="im
     True
     """
     xp, x, dtype = _host_float64(image)
-    peak = _number("peak", peak, minimum=0, strict=True)
-    read_noise = _number("read_noise", read_noise, minimum=0)
-    gain = _number("gain", gain, minimum=0, strict=True)
-    offset = _number("offset", offset)
+    peak = check_number("peak", peak, bound="positive")
+    read_noise = check_number("read_noise", read_noise, bound="non-negative")
+    gain = check_number("gain", gain, bound="positive")
+    offset = check_number("offset", offset)
     if units not in ("image", "adu"):
-        raise ValueError(f"units={units!r} is not allowed; use 'image' or 'adu'")
+        raise ValueError(f"units must be 'image' or 'adu', got {units!r}")
     x, scale = _photon_scale(x, peak)
     rng = np.random.default_rng(seed)
     electrons = rng.poisson(x * scale).astype(np.float64)
@@ -278,6 +262,10 @@ _MODELS = {
     "poisson": (("peak",), {"background": 0.0}),
     "poisson_gaussian": (("peak", "read_noise"), {"gain": 1.0, "offset": 0.0}),
 }
+
+#: The bound of each parameter that has one (see :func:`restore._checks.check_number`).
+_BOUNDS = {"peak": "positive", "gain": "positive", "read_noise": "non-negative",
+           "sigma": "non-negative", "background": "non-negative"}
 
 _ACCEPTED = (
     "none, gaussian:snr=<dB>, gaussian:sigma=<std>, "
@@ -340,12 +328,7 @@ class NoiseModel:
                 f"noise model 'gaussian' got {sorted(params) or 'no parameters'}; "
                 "give exactly one of snr (dB) and sigma"
             )
-        minimum = {"peak": 0, "read_noise": 0, "gain": 0, "sigma": 0, "background": 0}
-        strict = {"peak", "gain"}
-        params = {
-            k: _number(k, v, minimum=minimum.get(k), strict=k in strict)
-            for k, v in params.items()
-        }
+        params = {k: check_number(k, v, bound=_BOUNDS.get(k)) for k, v in params.items()}
         object.__setattr__(self, "params", params)
 
     def __call__(self, image, seed=None):

@@ -7,8 +7,8 @@
   Fourier-domain pieces, and :func:`blur`, the forward model for simulation;
 - :mod:`.domain`: :class:`WorkDomain`, an observation on the periodic work
   grid, which every solver inverts;
-- :mod:`.inputs`: :func:`prepare`, the checks of an image and a PSF at the
-  public edge.
+- :mod:`.inputs`: :func:`prepare`, an image and a PSF checked (with
+  :mod:`restore._checks`) and converted at the public edge.
 """
 
 from .blur import ADJOINT_BOUNDARIES, Blur, blur, psf_centre, separable_factors
@@ -36,12 +36,12 @@ from .domain import (
     difference_power,
     warn_slow_periodic,
 )
-from .inputs import as_array, prepare
+from .inputs import prepare
 
 __all__ = [
     "ADJOINT_BOUNDARIES", "BOUNDARY_MODES", "Blur", "CLOSED_FORM_BOUNDARIES", "FADE_RATIO",
     "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "SLOW_MIN_PIXELS", "SLOW_PRIME",
-    "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "as_array", "blur", "check_boundary",
+    "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
     "difference_power", "edges_fade", "extend", "fast_multiple", "grid_layout",
     "is_mirror_symmetric", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
     "smooth_extension", "warn_slow_periodic",

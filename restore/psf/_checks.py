@@ -1,38 +1,18 @@
-"""Argument checks and the normalisation the PSF modules share.
+"""The checks and the normalisation only PSFs need.
 
-Private to :mod:`restore.psf`: numbers, positive values, ``ndim``, odd sizes,
-array PSFs (finite, real, negatives clipped with a warning, positive sum), and
-scaling a PSF to sum 1.
+Private to :mod:`restore.psf`: odd sizes, array PSFs (the array checks of
+:mod:`restore._checks`, then negatives clipped with a warning and a positive
+sum), and scaling a PSF to sum 1. Numbers and ``ndim`` are checked with
+:mod:`restore._checks`.
 """
 
-import math
 import numbers
 import warnings
 
 import numpy as np
 
-
-def _number(name, value):
-    """`value` as a finite float, or ValueError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    return value
-
-
-def _positive(name, value):
-    value = _number(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be positive; got {value:g}")
-    return value
-
-
-def _ndim_arg(ndim):
-    if isinstance(ndim, bool) or not isinstance(ndim, numbers.Integral) or ndim < 1:
-        raise ValueError(f"ndim must be a positive integer (1, 2 or 3); got {ndim!r}")
-    return int(ndim)
+from .._backend import to_host
+from .._checks import check_image
 
 
 def _odd_shape(name, size, ndim):
@@ -44,7 +24,7 @@ def _odd_shape(name, size, ndim):
             sizes = tuple(size)
         except TypeError:
             raise ValueError(
-                f"{name} must be an odd integer or one per axis; got {size!r}"
+                f"{name} must be an odd integer or one per axis, got {size!r}"
             ) from None
         if len(sizes) != ndim:
             raise ValueError(
@@ -53,32 +33,22 @@ def _odd_shape(name, size, ndim):
             )
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-            raise ValueError(f"{name} must hold integers; got {size!r}")
+            raise ValueError(f"{name} must hold integers, got {size!r}")
         if s < 1 or s % 2 == 0:
             raise ValueError(
                 f"{name} must be odd and positive on every axis (the PSF's centre "
-                f"is its middle pixel); got {size!r}"
+                f"is its middle pixel), got {size!r}"
             )
     return tuple(int(s) for s in sizes)
 
 
 def _checked_array(psf, name="psf"):
-    """`psf` as a float64 array that is finite, non-negative and sums to > 0.
+    """`psf` as a float64 host array that is finite, non-negative and sums to > 0.
 
-    Negative values are set to 0 with a warning (see :func:`_clip_negatives`).
+    The array checks are :func:`restore._checks.check_image`'s; negative values
+    are set to 0 with a warning (see :func:`_clip_negatives`).
     """
-    if not isinstance(psf, np.ndarray) and hasattr(psf, "__cuda_array_interface__"):
-        psf = psf.get()  # a CuPy array: one copy to the host
-    if np.iscomplexobj(psf):
-        raise ValueError(f"{name} must be real; got a complex array")
-    try:
-        psf = np.asarray(psf, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers") from None
-    if psf.ndim == 0 or psf.size == 0:
-        raise ValueError(f"{name} must be a non-empty array; got shape {psf.shape}")
-    if not np.all(np.isfinite(psf)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    psf = np.asarray(to_host(check_image(psf, name)), dtype=np.float64)
     psf = _clip_negatives(psf, name)
     if not psf.sum() > 0:
         raise ValueError(f"{name} is all zero; a PSF needs a positive sum")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import _checked_array, _clip_negatives, _normalised, _number, _odd_shape
+from .._checks import check_number
+from ._checks import _checked_array, _clip_negatives, _normalised, _odd_shape
 
 __all__ = ["center", "load", "normalize"]
 
@@ -180,16 +181,13 @@ def load(path, *, background="auto", recentre=True, size=None):
         raise ValueError(f"psf file '{path}' contains NaN or infinite values")
     data = _clip_negatives(data, f"psf file '{path}'")
 
+    background = check_number("background", background, words=("auto", None))
     if background is None:
         level = 0.0
-    elif isinstance(background, str):
-        if background != "auto":
-            raise ValueError(
-                f"background must be 'auto', a number or None; got {background!r}"
-            )
+    elif background == "auto":
         level = _auto_background(data)
     else:
-        level = _number("background", background)
+        level = background
     data = np.maximum(data - level, 0.0)
     if not data.any():
         raise ValueError(

@@ -12,7 +12,8 @@ import numbers
 import numpy as np
 from scipy import special
 
-from ._checks import _ndim_arg, _normalised, _number, _odd_shape, _positive
+from .._checks import check_integer, check_number
+from ._checks import _normalised, _odd_shape
 
 __all__ = ["airy", "box", "disk", "gaussian", "motion", "widefield"]
 
@@ -111,25 +112,22 @@ def gaussian(sigma, *, ndim=None, size=None):
     (9, 17, 17)
     """
     if isinstance(sigma, numbers.Real) and not isinstance(sigma, bool):
-        ndim = 2 if ndim is None else _ndim_arg(ndim)
+        ndim = 2 if ndim is None else check_integer("ndim", ndim)
         sigmas = (sigma,) * ndim
     else:
         try:
             sigmas = tuple(np.asarray(sigma, dtype=object).ravel())
         except TypeError:
-            raise ValueError(f"sigma must be a number or one per axis; got {sigma!r}") from None
+            raise ValueError(f"sigma must be a number or one per axis, got {sigma!r}") from None
         if not sigmas:
-            raise ValueError("sigma must be a number or one per axis; got an empty sequence")
-        if ndim is not None and _ndim_arg(ndim) != len(sigmas):
+            raise ValueError("sigma must be a number or one per axis, got an empty sequence")
+        if ndim is not None and check_integer("ndim", ndim) != len(sigmas):
             raise ValueError(
                 f"sigma has {len(sigmas)} entries but ndim={ndim}; "
                 "give one sigma or one per axis"
             )
         ndim = len(sigmas)
-    sigmas = [_number("sigma", s) for s in sigmas]
-    for s in sigmas:
-        if s < 0:
-            raise ValueError(f"sigma must be zero or positive (pixels); got {s:g}")
+    sigmas = [check_number("sigma", s, bound="non-negative") for s in sigmas]
     if size is None:
         shape = tuple(2 * math.ceil(4 * s) + 1 for s in sigmas)
     else:
@@ -172,12 +170,12 @@ def box(size, *, ndim=2):
     ((3, 3), 1.0)
     """
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
-        ndim = _ndim_arg(ndim)
+        ndim = check_integer("ndim", ndim)
     else:
         try:
             ndim = len(size)
         except TypeError:
-            raise ValueError(f"box size must be an odd integer; got {size!r}") from None
+            raise ValueError(f"box size must be an odd integer, got {size!r}") from None
     shape = _odd_shape("box size", size, ndim)
     return _normalised(np.ones(shape))
 
@@ -207,8 +205,8 @@ def disk(radius, *, ndim=2):
     >>> round(1 / float(h.max()), 1)   # area in pixels, close to pi * 4**2
     50.4
     """
-    radius = _positive("radius", radius)
-    ndim = _ndim_arg(ndim)
+    radius = check_number("radius", radius, bound="positive")
+    ndim = check_integer("ndim", ndim)
     half = max(0, math.ceil(radius - 0.5))
     k = np.abs(np.arange(2 * half + 1) - half).astype(np.float64)
     grids = np.meshgrid(*([k] * ndim), indexing="ij", sparse=True)
@@ -265,8 +263,8 @@ def motion(length, angle, *, size=None):
     >>> psf.motion(9, 30).shape
     (7, 9)
     """
-    length = _positive("length", length)
-    angle = _number("angle", angle)
+    length = check_number("length", length, bound="positive")
+    angle = check_number("angle", angle)
     theta = math.radians(angle)
     dx, dy = math.cos(theta), -math.sin(theta)  # column and row steps
     dx = 0.0 if abs(dx) < 1e-12 else dx
@@ -328,9 +326,9 @@ def airy(wavelength, na, pixel_size, *, size=None):
     >>> h.shape, bool(h[h.shape[0] // 2, h.shape[1] // 2] == h.max())
     ((37, 37), True)
     """
-    wavelength = _positive("wavelength", wavelength)
-    na = _positive("na", na)
-    pixel_size = _positive("pixel_size", pixel_size)
+    wavelength = check_number("wavelength", wavelength, bound="positive")
+    na = check_number("na", na, bound="positive")
+    pixel_size = check_number("pixel_size", pixel_size, bound="positive")
     if size is None:
         half = math.ceil(5 * _airy_radius(wavelength, na) / pixel_size)
         half = min(max(half, 2), _AIRY_MAX_HALF)
@@ -402,11 +400,11 @@ def widefield(na, wavelength, refractive_index, pixel_size, z_step, *, shape=Non
     >>> bool(np.unravel_index(h.argmax(), h.shape) == (10, 30, 30))
     True
     """
-    na = _positive("na", na)
-    wavelength = _positive("wavelength", wavelength)
-    n = _positive("refractive_index", refractive_index)
-    pixel_size = _positive("pixel_size", pixel_size)
-    z_step = _positive("z_step", z_step)
+    na = check_number("na", na, bound="positive")
+    wavelength = check_number("wavelength", wavelength, bound="positive")
+    n = check_number("refractive_index", refractive_index, bound="positive")
+    pixel_size = check_number("pixel_size", pixel_size, bound="positive")
+    z_step = check_number("z_step", z_step, bound="positive")
     if na >= n:
         raise ValueError(
             f"na ({na:g}) must be smaller than refractive_index ({n:g}); "

@@ -28,7 +28,8 @@ import os
 import warnings
 from pathlib import Path
 
-from ._checks import _checked_array, _ndim_arg, _normalised
+from .._checks import check_integer
+from ._checks import _checked_array, _normalised
 from .files import FILE_SUFFIXES, load
 from .models import airy, box, disk, gaussian, motion, widefield
 
@@ -58,7 +59,7 @@ def _build_gauss(values, ndim):
 def _build_box(values, ndim):
     (size,) = values
     if not float(size).is_integer():
-        raise ValueError(f"box size must be an odd integer; got {size:g}")
+        raise ValueError(f"box size must be an odd integer, got {size:g}")
     return box(int(size), ndim=ndim)
 
 
@@ -205,12 +206,12 @@ def from_spec(spec, *, ndim=2, background="auto", recentre=True):
     >>> psf.from_spec("motion:length=21,angle=90").shape
     (23, 1)
     """
-    ndim = _ndim_arg(ndim)
+    ndim = check_integer("ndim", ndim)
     if isinstance(spec, os.PathLike):
         return _check_file_ndim(load(spec, background=background, recentre=recentre),
                                 spec, ndim)
     if not isinstance(spec, str):
-        raise TypeError(f"psf spec must be a string; got {type(spec).__name__}")
+        raise TypeError(f"psf spec must be a string, got {type(spec).__name__}")
     text = spec.strip()
     if not text:
         raise _not_understood(spec)
@@ -274,7 +275,7 @@ def as_psf(psf_or_spec, *, ndim):
     >>> float(psf.as_psf(np.ones((3, 3)), ndim=2)[0, 0])
     0.1111111111111111
     """
-    ndim = _ndim_arg(ndim)
+    ndim = check_integer("ndim", ndim)
     if isinstance(psf_or_spec, (str, os.PathLike)):
         return from_spec(psf_or_spec, ndim=ndim)
     if psf_or_spec is None or isinstance(psf_or_spec, (bool, numbers.Number)):

@@ -1,17 +1,19 @@
-"""What every solver shares: input checks, colour channels, the result record and
-the one iteration loop (callback, tolerance, NaN guard)."""
+"""What every solver shares: :func:`run_solver` (the image checked, colour
+channels restored one at a time through :mod:`restore._channels`, timing), the
+result record :class:`RestoreInfo`, and :func:`flag_search_limit`. Options are
+checked with :mod:`restore._checks`; the iteration loop is in
+:mod:`restore.solvers._iterative`."""
 
-import math
 import time
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .. import progress
 from .._backend import array_module
-from .._display import html_table
-from ..operators import as_array, prepare
+from .._channels import per_channel
+from .._checks import check_image
+from .._display import format_parameters, format_value, html_table
+from ..operators import prepare
 from ..params import search_limit
 
 
@@ -50,27 +52,18 @@ class RestoreInfo:
 
     def summary(self):
         """One line for people: method, parameters, iterations, time."""
-        params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parameters.items())
-        text = f"{self.method} ({params})"
+        text = f"{self.method} ({format_parameters(self.parameters)})"
         if self.iterations is not None:
             plural = "" if self.iterations == 1 else "s"
             text += f", {self.iterations} iteration{plural} (stopped by {self.stop_reason})"
         return text + f", {self.time:.2f} s"
 
     def _repr_html_(self):
-        rows = [[key, _fmt(value)] for key, value in self.parameters.items()]
+        rows = [[key, format_value(value)] for key, value in self.parameters.items()]
         if self.iterations is not None:
             rows.append(["iterations", f"{self.iterations} (stopped by {self.stop_reason})"])
         rows.append(["time", f"{self.time:.2f} s"])
         return html_table(["parameter", "value"], rows, caption=f"restore.{self.method}")
-
-
-def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return str(value)
 
 
 def run_solver(method, core, image, psf, *, channel_axis, return_info):
@@ -87,32 +80,28 @@ def run_solver(method, core, image, psf, *, channel_axis, return_info):
 def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     start = time.perf_counter()
     xp = array_module(image)
-    image = as_array(image, xp)
+    image = check_image(image, "image", xp=xp, finite=False)  # each channel: prepare()
+    records = []  # per channel: (parameters, iterations, stop_reason[, history])
+
+    def restore_channel(channel):
+        f, h, _ = prepare(channel, psf, xp=xp)
+        estimate, *record = core(f, h, xp)
+        records.append(record)
+        return estimate
+
+    estimate = per_channel(restore_channel, image, channel_axis)
     if channel_axis is None:
-        f, h, xp = prepare(image, psf, xp=xp)
-        estimate, parameters, iterations, stop_reason, *history = core(f, h, xp)
+        parameters, iterations, stop_reason, *history = records[0]
         history = history[0] if history else []
     else:
-        if isinstance(channel_axis, bool) or not isinstance(channel_axis, (int, np.integer)):
-            raise TypeError(f"channel_axis must be an integer axis or None, got {channel_axis!r}")
-        if not -image.ndim <= channel_axis < image.ndim:
-            raise ValueError(
-                f"channel_axis={channel_axis} is out of range for an image with {image.ndim} axes"
-            )
-        channels = xp.moveaxis(image, channel_axis, -1)
-        results = []
-        for c in range(channels.shape[-1]):
-            f, h, xp = prepare(channels[..., c], psf, xp=xp)
-            results.append(core(f, h, xp))
-        estimate = xp.stack([r[0] for r in results], axis=channel_axis)
         parameters = {
-            key: [r[1][key] for r in results] if len({repr(r[1][key]) for r in results}) > 1
-            else results[0][1][key]
-            for key in results[0][1]
+            key: [r[0][key] for r in records] if len({repr(r[0][key]) for r in records}) > 1
+            else records[0][0][key]
+            for key in records[0][0]
         }
-        iterations = None if results[0][2] is None else max(r[2] for r in results)
-        stop_reason = results[0][3]
-        history = [r[4] for r in results] if len(results[0]) > 4 else []
+        iterations = None if records[0][1] is None else max(r[1] for r in records)
+        stop_reason = records[0][2]
+        history = [r[3] for r in records] if len(records[0]) > 3 else []
     if estimate.base is not None or not estimate.flags.c_contiguous:
         # a crop of the work grid: an array of its own, C-contiguous, not a
         # view that keeps the whole padded grid alive
@@ -150,41 +139,3 @@ def flag_search_limit(parameters, method, name, value, low, high, *, advice):
         f"range ({low:.4g}..{high:.4g}); the best value may lie beyond it and the result "
         f"may be poor: {advice}",
         AutomaticChoiceWarning, stacklevel=4)
-
-
-def check_iterations(iterations, *, allow_auto=True):
-    """Validate an ``iterations=`` argument; return it (int or "auto")."""
-    if allow_auto and iterations == "auto":
-        return iterations
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        allowed = 'a positive integer or "auto"' if allow_auto else "a positive integer"
-        raise ValueError(f"iterations must be {allowed}, got {iterations!r}")
-    return int(iterations)
-
-
-def check_tol(tol):
-    """Validate a ``tol=`` argument: None or a positive number."""
-    return None if tol is None else check_positive("tol", tol)
-
-
-def check_flag(name, value):
-    """Validate a boolean option (``accelerate=``, ``isotropic=``...)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def check_positive(name, value, *, allow_zero=False, auto=None):
-    """Validate a positive real parameter (or one of the `auto` words)."""
-    if auto is not None and isinstance(value, str):
-        if value in auto:
-            return value
-        raise ValueError(f"{name} must be a number or one of {', '.join(map(repr, auto))}, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        bound = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a finite {bound} number, got {value!r}")
-    return number

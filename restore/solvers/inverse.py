@@ -1,9 +1,10 @@
 """The naive inverse filter: division by the OTF (the demonstration of noise amplification)."""
 
+from .._checks import check_number
 from .. import params
 from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
-from ._framework import check_positive, run_solver
+from ._framework import run_solver
 
 
 @shared_docstring
@@ -37,10 +38,9 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
     >>> f = restore.blur(g, restore.psf.gaussian(1.0))
     >>> x = restore.inverse(f, restore.psf.gaussian(1.0), threshold=1e-3)
     """
-    if threshold != "auto":
-        threshold = check_positive("threshold", threshold)
-        if threshold >= 1:
-            raise ValueError(f"threshold must be below 1 (a fraction of max|H|), got {threshold!r}")
+    threshold = check_number("threshold", threshold, bound="positive", words=("auto",))
+    if threshold != "auto" and threshold >= 1:
+        raise ValueError(f"threshold must be below 1 (a fraction of max|H|), got {threshold!r}")
 
     check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 

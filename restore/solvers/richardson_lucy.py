@@ -11,11 +11,12 @@ import math
 
 import numpy as np
 
+from .._checks import check_flag, check_integer, check_number
 from .. import params
 from .._backend import array_module, in_blocks, row_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
-from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
+from ._framework import run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, relative_change
 from .regularizers import tv_curvature
 
@@ -107,9 +108,9 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
     >>> x = restore.richardson_lucy(f, "gauss:2", iterations=20)
     """
     check_boundary(boundary, ("auto",) + WORK_BOUNDARIES)
-    iterations = check_iterations(iterations)
-    tol = check_tol(tol)
-    tv_weight = check_positive("tv_weight", tv_weight, allow_zero=True)
+    iterations = check_integer("iterations", iterations, words=("auto",))
+    tol = check_number("tol", tol, bound="positive", words=(None,))
+    tv_weight = check_number("tv_weight", tv_weight, bound="non-negative")
     if tv_weight > MAX_TV_WEIGHT:
         raise ValueError(
             f"tv_weight={tv_weight:g} is above {MAX_TV_WEIGHT:g}: at such weights the RL-TV "
@@ -117,7 +118,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
             "weights are 0.001-0.01"
         )
     accelerate = check_flag("accelerate", accelerate)
-    background = check_positive("background", background, allow_zero=True)
+    background = check_number("background", background, bound="non-negative")
     if isinstance(init, str) and init not in ("flat", "observation"):
         raise ValueError(f'init must be "flat", "observation", a number or an array, '
                          f'got {init!r}')

@@ -1,5 +1,6 @@
 """Tikhonov-regularised deconvolution, solved exactly in the Fourier domain."""
 
+from .._checks import check_number
 from .. import params
 from ..operators import (
     CLOSED_FORM_BOUNDARIES,
@@ -9,7 +10,7 @@ from ..operators import (
     resolve_boundary,
 )
 from ._docs import shared_docstring
-from ._framework import check_positive, flag_search_limit, run_solver
+from ._framework import flag_search_limit, run_solver
 
 REGULARIZERS = ("identity", "gradient", "laplacian")
 
@@ -68,7 +69,7 @@ def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto"
             f"regularizer={regularizer!r} is not known; use one of "
             + ", ".join(repr(r) for r in REGULARIZERS)
         )
-    lam = check_positive("lam", lam, auto=("auto",))
+    lam = check_number("lam", lam, bound="positive", words=("auto",))
 
     check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .._checks import check_flag, check_integer, check_number
 from .. import params
 from .._backend import row_blocks
 from ..operators import (
@@ -23,7 +24,7 @@ from ..operators import (
     resolve_boundary,
 )
 from ._docs import shared_docstring
-from ._framework import check_flag, check_iterations, check_positive, check_tol, run_solver
+from ._framework import run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 
 #: Iterations of the first trial λ while the discrepancy principle searches...
@@ -112,14 +113,14 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
     >>> x = restore.tv(f, "gauss:1", lam=0.005)
     """
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
-    lam = check_positive("lam", lam, auto=("auto",))
+    lam = check_number("lam", lam, bound="positive", words=("auto",))
     isotropic = check_flag("isotropic", isotropic)
     if not (isinstance(nonnegative, str) and nonnegative == "auto"):
         nonnegative = check_flag("nonnegative", nonnegative)
-    iterations = check_iterations(iterations)
-    tol = check_tol(tol)
+    iterations = check_integer("iterations", iterations, words=("auto",))
+    tol = check_number("tol", tol, bound="positive", words=(None,))
     if rho is not None:
-        rho = check_positive("rho", rho)
+        rho = check_number("rho", rho, bound="positive")
 
     def core(f, h, xp):
         sigma = params.noise_level(f)

@@ -17,11 +17,12 @@ import warnings
 import numpy as np
 import pywt
 
+from .._checks import check_integer, check_number
 from .. import params
 from .._backend import is_gpu_array, on_threads, to_gpu, to_host
 from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
-from ._framework import check_iterations, check_positive, check_tol, run_solver
+from ._framework import run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 
 #: Iterations of the first trial λ of the discrepancy search, and of each
@@ -105,19 +106,16 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
     >>> x = restore.wavelet(f, "gauss:1", lam=0.005, iterations=30)
     """
     check_boundary(boundary, ("auto",) + ITERATIVE_BOUNDARIES)
-    lam = check_positive("lam", lam, auto=("auto",))
-    iterations = check_iterations(iterations)
-    tol = check_tol(tol)
+    lam = check_number("lam", lam, bound="positive", words=("auto",))
+    iterations = check_integer("iterations", iterations, words=("auto",))
+    tol = check_number("tol", tol, bound="positive", words=(None,))
     family = pywt.Wavelet(wavelet_name) if wavelet_name in pywt.wavelist(kind="discrete") else None
     if family is None or not family.orthogonal:
         raise ValueError(
             f"wavelet_name={wavelet_name!r} is not an orthogonal PyWavelets wavelet; "
             "use e.g. 'haar', 'db4' or 'sym4'"
         )
-    if not (isinstance(levels, str) and levels == "auto") and (
-            isinstance(levels, bool) or not isinstance(levels, (int, np.integer))
-            or levels < 1):
-        raise ValueError(f'levels must be a positive integer or "auto", got {levels!r}')
+    levels = check_integer("levels", levels, words=("auto",))
 
     if np.ndim(image) - (channel_axis is not None) >= 3 and np.size(image) >= VOLUME_WARNING_VOXELS:
         warnings.warn(

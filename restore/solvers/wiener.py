@@ -3,10 +3,11 @@
 import math
 import warnings
 
+from .._checks import check_number
 from .. import params
 from ..operators import CLOSED_FORM_BOUNDARIES, Blur, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
-from ._framework import check_positive, flag_search_limit, run_solver
+from ._framework import flag_search_limit, run_solver
 
 
 @shared_docstring
@@ -48,14 +49,9 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
     >>> restored = restore.wiener(f, restore.psf.gaussian(2.0), snr=30)
     """
     if nsr is not None:
-        nsr = check_positive("nsr", nsr)
-    elif snr != "auto":
-        try:
-            snr = float(snr)
-        except (TypeError, ValueError):
-            raise ValueError(f'snr must be a number in dB or "auto", got {snr!r}') from None
-        if not math.isfinite(snr):
-            raise ValueError(f"snr must be a finite number of dB, got {snr!r}")
+        nsr = check_number("nsr", nsr, bound="positive")
+    else:
+        snr = check_number("snr", snr, words=("auto",))
     if nsr is not None or snr != "auto":
         _check_meaningful_snr(snr if nsr is None else -10.0 * math.log10(nsr),
                               "nsr" if nsr is not None else "snr")

@@ -22,6 +22,7 @@ import numpy as np
 
 import restore
 
+from .._display import format_value
 from ..io import atomic_output, convert
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
@@ -123,17 +124,13 @@ def _describe_parameters(values):
     parts = []
     for key in (k for k in values[0] if k != "boundary"):
         seen = [v.get(key) for v in values]
-
-        def show(x):
-            return f"{x:.4g}" if isinstance(x, float) else str(x)
-
         numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in seen)
-        if len({show(x) for x in seen}) == 1:
-            parts.append(f"{key}={show(seen[0])}")
+        if len({format_value(x) for x in seen}) == 1:
+            parts.append(f"{key}={format_value(seen[0])}")
         elif numbers:
-            parts.append(f"{key}={show(min(seen))}..{show(max(seen))}")
+            parts.append(f"{key}={format_value(min(seen))}..{format_value(max(seen))}")
         else:
-            parts.append(f"{key}=[{', '.join(show(x) for x in seen)}]")
+            parts.append(f"{key}={format_value(list(seen))}")
     return ", ".join(parts)
 
 
