@@ -53,7 +53,7 @@ DISCREPANCY_CORRECTION = 0.4
 #: stop only at such an iteration.
 RESIDUAL_EVERY = 5
 #: ... and when no stop rule needs them, for the history only (fewer passes).
-HISTORY_EVERY = 10
+HISTORY_EVERY = 20
 #: "auto" iterations also stop when the relative primal and dual residuals of
 #: ADMM are both below this (Boyd et al. 2011, section 3.3).
 RESIDUAL_TOL = 1e-4
