@@ -17,12 +17,13 @@ from restore.stacks import (
     plan_chunks,
     read_record,
 )
+from restore.operators import extend_piece
 from restore.stacks import batch as batch_module
 from restore.stacks.batch import run_batch
 from restore.stacks.psfs import psfs_for
 
 PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
-SMALL_LIMIT = "4MB"  # cuts a 16 x 64 x 64 volume into 8 chunks (2 x 4) for RL
+SMALL_LIMIT = "2.5MB"  # cuts a 16 x 64 x 64 volume into 8 chunks (2 x 4) for RL
 SHAPE = (16, 64, 64)
 
 
@@ -64,6 +65,65 @@ def test_chunked_rl_matches_whole_volume_inside_the_stack(kind):
     assert report.plan.count > 4 and report.plan.halo[1:] == PSF3.shape[1:]
     error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
     assert error <= 1e-3 * whole.max()
+
+
+@pytest.mark.parametrize("method", ["rl", "tv"])
+def test_chunks_laid_out_as_pieces_match_the_whole_volume_to_its_edges(method, monkeypatch):
+    """A chunk is padded only at the volume's own edges, as the boundary mode
+    pads them (mirrored: "reflect"), and solved as periodic on that grid: the
+    halo absorbs the wrap at cut sides. The interior matches the whole volume
+    to 1e-3, and so does the rim along the volume's edges."""
+    import restore.stacks.process as process
+
+    laid_out = []
+
+    def counting(f, psf_shape, boundary, cut):
+        laid_out.append((boundary, cut))
+        return extend_piece(f, psf_shape, boundary, cut)
+
+    monkeypatch.setattr(process, "extend_piece", counting)
+    f = _observed().astype(np.float32)
+    if method == "rl":
+        whole = restore.richardson_lucy(f, PSF3, iterations=15)
+        options, limit = {"iterations": 15}, SMALL_LIMIT
+    else:
+        whole = restore.tv(f, PSF3, lam=0.05, iterations=10)
+        options, limit = {"lam": 0.05, "iterations": 10}, "12MB"  # 6 chunks (2 x 3)
+    chunked, report = deconvolve_stack(f, PSF3, method=method, memory_limit=limit,
+                                       return_info=True, **options)
+    assert report.plan.count >= 4 and report.plan.halo[1:] == PSF3.shape[1:]
+    assert len(laid_out) == report.plan.count  # every chunk (the decision block is not)
+    assert {b for b, _ in laid_out} == {"reflect"}
+    assert {c[0] for _, c in laid_out} == {(False, False)}  # z not cut: the volume's edges
+    error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+    assert np.abs(chunked - whole).max() <= 1e-3 * whole.max()
+
+
+def test_chunks_of_an_unknown_boundary_are_padded_by_the_solver(monkeypatch):
+    """"unknown" (no mirror, a mask of the observed pixels) is not laid out as
+    pieces: each chunk keeps the solver's own margins and still matches."""
+    import restore.stacks.process as process
+
+    monkeypatch.setattr(process, "extend_piece", None)  # never called
+    f = _observed().astype(np.float32)
+    whole = restore.richardson_lucy(f, PSF3, iterations=15, boundary="unknown")
+    chunked, report = deconvolve_stack(f, PSF3, method="rl", iterations=15,
+                                       boundary="unknown", memory_limit="4MB",
+                                       return_info=True)
+    assert report.plan.count > 1
+    error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_a_chunk_that_is_the_whole_volume_is_laid_out_as_the_solver_does():
+    """A piece with no cut side is on the solver's own grid, extended the same way."""
+    f = _observed().astype(np.float32)
+    psf = PSF3.astype(np.float32) / PSF3.sum()
+    whole = restore.richardson_lucy(f, psf, iterations=5, boundary="reflect")
+    extended, window = extend_piece(f, psf.shape, "reflect", ((False, False),) * 3)
+    periodic = restore.richardson_lucy(extended, psf, iterations=5, boundary="periodic")
+    np.testing.assert_allclose(periodic[window], whole, rtol=1e-5, atol=1e-4)
 
 
 def test_without_a_halo_the_seams_show():
@@ -146,6 +206,50 @@ def test_thin_stack_with_a_deeper_psf_is_restored():
     reference = restore.richardson_lucy(padded, psf, iterations=5)
     np.testing.assert_allclose(out, reference[8:17], rtol=1e-5, atol=1e-5 * reference.max())
     assert out.shape == f.shape and np.all(out >= 0)
+
+
+def test_a_plan_of_pieces_has_fewer_larger_chunks_within_the_limit():
+    """Laid out as pieces (no margin at cut sides), chunks cost less grid, so
+    the plan takes fewer, larger ones; the volume's z (the PSF's tallest
+    axis, shorter than a z halo pair) is not cut, and the largest chunk's
+    solve still fits."""
+    from restore.stacks.plan import axis_pieces, solve_bytes
+
+    shape, psf = (32, 2420, 2420), (21, 31, 31)
+    old = plan_chunks(shape, psf, memory_limit=161e6)
+    new = plan_chunks(shape, psf, memory_limit=161e6, boundary="reflect")
+    assert new.count < old.count and new.chunks[0] == old.chunks[0] == 32
+    assert new.halo == (0, 31, 31) and new.task_bytes <= new.budget
+    lengths = [axis_pieces(n, c, h, k, "reflect")
+               for n, c, h, k in zip(shape, new.chunks, new.halo, psf)]
+    assert lengths[0][0] == (72,)  # z: the solver's own reflect grid, 32 + 3 × 11 → 72
+    # a chunk inside the volume: its read plus the seam's few pixels, a fast length
+    assert lengths[1][0][1] == restore.operators.boundaries.next_fast_length(
+        new.chunks[1] + 2 * 31 + restore.operators.CUT_GAP)
+    biggest = tuple(max(w) for w, _ in lengths)
+    reads = tuple(max(r) for _, r in lengths)
+    assert solve_bytes(reads, psf, "richardson_lucy", work=biggest) == new.task_bytes
+
+
+def test_piece_layout_pads_only_the_volumes_own_edges():
+    from restore.operators import grid_layout, piece_layout
+
+    f = np.arange(12 * 30 * 40, dtype=np.float32).reshape(12, 30, 40)
+    psf_shape = (5, 9, 9)
+    for mode in ("reflect", "smooth"):  # no cut side: the solver's own layout and extension
+        shape, margin = grid_layout(psf_shape, f.shape, mode)
+        extended, window = extend_piece(f, psf_shape, mode, ((False, False),) * 3)
+        np.testing.assert_array_equal(extended, restore.operators.extend(f, shape, margin, mode))
+    cut = ((False, False), (True, False), (True, True))
+    shape, pads = piece_layout(psf_shape, f.shape, "reflect", cut)
+    assert pads == ((3, 3), (0, 5), (0, 0))
+    extended, window = extend_piece(f, psf_shape, "reflect", cut)
+    assert extended.shape == shape and shape[2] >= 40 + restore.operators.CUT_GAP
+    np.testing.assert_array_equal(extended[window], f)
+    # the volume's own edge along y (after) is mirrored, as "reflect" mirrors it
+    np.testing.assert_array_equal(extended[3:15, 30:35, :40], f[:, :-6:-1, :])
+    with pytest.raises(ValueError, match="boundary='unknown' is not supported"):
+        piece_layout(psf_shape, f.shape, "unknown", cut)
 
 
 def test_plan_fits_the_limit_and_refuses_an_impossible_one():

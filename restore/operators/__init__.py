@@ -15,16 +15,20 @@ from .blur import ADJOINT_BOUNDARIES, Blur, blur, psf_centre, separable_factors
 from .boundaries import (
     BOUNDARY_MODES,
     CLOSED_FORM_BOUNDARIES,
+    CUT_GAP,
     FADE_RATIO,
     FORWARD_BOUNDARIES,
     ITERATIVE_BOUNDARIES,
+    PIECE_BOUNDARIES,
     WORK_BOUNDARIES,
     check_boundary,
     edges_fade,
     extend,
+    extend_piece,
     fast_multiple,
     grid_layout,
     is_mirror_symmetric,
+    piece_layout,
     resolve_boundary,
     smooth_extension,
 )
@@ -39,10 +43,11 @@ from .domain import (
 from .inputs import prepare
 
 __all__ = [
-    "ADJOINT_BOUNDARIES", "BOUNDARY_MODES", "Blur", "CLOSED_FORM_BOUNDARIES", "FADE_RATIO",
-    "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "SLOW_MIN_PIXELS", "SLOW_PRIME",
+    "ADJOINT_BOUNDARIES", "BOUNDARY_MODES", "Blur", "CLOSED_FORM_BOUNDARIES", "CUT_GAP",
+    "FADE_RATIO", "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "PIECE_BOUNDARIES",
+    "SLOW_MIN_PIXELS", "SLOW_PRIME",
     "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
-    "difference_power", "edges_fade", "extend", "fast_multiple", "grid_layout",
-    "is_mirror_symmetric", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
+    "difference_power", "edges_fade", "extend", "extend_piece", "fast_multiple",
+    "grid_layout", "is_mirror_symmetric", "piece_layout", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
     "smooth_extension", "warn_slow_periodic",
 ]

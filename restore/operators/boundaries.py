@@ -71,6 +71,71 @@ def grid_layout(psf_shape, shape, boundary, *, multiple=1):
     return work_shape, margin
 
 
+#: Pixels at least between the two ends of an axis cut on a side (see
+#: :func:`piece_layout`), where a blend closes the periodic seam.
+CUT_GAP = 4
+#: The modes a piece of a larger image can be laid out in (:func:`piece_layout`).
+PIECE_BOUNDARIES = ("reflect", "smooth")
+
+
+def piece_layout(psf_shape, shape, boundary, cut):
+    """The periodic work grid for a piece of a larger image (a chunk with its halo).
+
+    `cut` gives, per axis, a pair of flags (before, after): true where the
+    piece was cut out of the image, false where it ends at the image's own
+    edge. An image edge gets the margin :func:`grid_layout` gives it under
+    `boundary`; a cut side none, since the halo holds the scene there. An
+    axis cut on both sides closes its periodic seam over :data:`CUT_GAP`
+    pixels or more (up to the next fast FFT length) instead of the mode's
+    margins and seam: the halo absorbs what the wrap does; an axis with one
+    image edge keeps the seam "reflect" puts beyond its mirror there. An
+    axis with no cut side is laid out exactly as :func:`grid_layout` does.
+
+    Returns ``(work_shape, pads)``: the piece sits at offset ``pads[a][0]``
+    on axis `a`, with ``pads[a]`` = (before, after) the margin each side.
+    Only "reflect" and "smooth" (:data:`PIECE_BOUNDARIES`) lay out pieces.
+    """
+    check_boundary(boundary, PIECE_BOUNDARIES)
+    if len(cut) != len(shape) or len(psf_shape) != len(shape):
+        raise ValueError(f"cut has {len(cut)} axes and the PSF {len(psf_shape)}, "
+                         f"but the piece has {len(shape)}")
+    full, margin = grid_layout(psf_shape, shape, boundary)
+    work_shape, pads = [], []
+    for n, m, w, (before, after) in zip(shape, margin, full, cut):
+        if not (before or after):
+            work_shape.append(w)
+            pads.append((m, m))
+            continue
+        sides = (0 if before else m, 0 if after else m)
+        # an image edge keeps "reflect"'s seam beyond its mirror, as on the whole image
+        seam = m if boundary == "reflect" and not (before and after) else CUT_GAP
+        work_shape.append(next_fast_length(n + sum(sides) + seam))
+        pads.append(sides)
+    return tuple(work_shape), tuple(pads)
+
+
+def extend_piece(f, psf_shape, boundary, cut):
+    """A piece of a larger image continued onto its :func:`piece_layout` grid.
+
+    The image's own edges are continued as `boundary` continues them
+    (mirrored for "reflect", a blend round to the opposite side for
+    "smooth"); cut sides are not padded; the periodic seam of each axis is
+    closed by :func:`smooth_extension`. Returns ``(extended, window)``,
+    `window` the piece's place on the grid. A periodic solve on `extended`
+    (``boundary="periodic"``) treats the image's edges as `boundary` would.
+    """
+    xp = array_module(f)
+    work_shape, pads = piece_layout(psf_shape, f.shape, boundary, cut)
+    window = tuple(slice(a, a + n) for (a, _), n in zip(pads, f.shape))
+    if boundary == "reflect":
+        if any(a or b for a, b in pads):
+            f = xp.pad(f, pads, mode="symmetric")
+        offset = (0,) * f.ndim
+    else:  # smooth: the blend fills every margin
+        offset = tuple(a for a, _ in pads)
+    return smooth_extension(f, work_shape, offset, xp), window
+
+
 def fast_multiple(n, multiple):
     """Smallest fast FFT length >= n that is a multiple of `multiple`."""
     m = next_fast_length(n)

@@ -26,7 +26,8 @@ from .._display import format_value
 from ..io import atomic_output, convert
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
-from .process import VolumeSource, chosen_parameters, decide, restore_volume, solver_for
+from .process import VolumeSource, chosen_parameters, decide, piece_mode, restore_volume, \
+    solver_for
 from .psfs import psfs_for
 from .stackio import SPATIAL, atomic_directory, open_stack, record_json, \
     region_reader, write_tiff, write_zarr_begin
@@ -159,7 +160,10 @@ class _Job:
         self.plan = plan_chunks(spatial_shape, self.psfs[0].shape, memory_limit=limit,
                                 method=self.solver,
                                 accelerate=bool(options.get("accelerate", False)),
-                                reserved=self.reserved)
+                                reserved=self.reserved,
+                                boundary=piece_mode(self.solver,
+                                                    options.get("boundary", "auto"),
+                                                    self.psfs[0]))
         self.reader = region_reader(self.meta)  # each chunk reads its own region
 
     def volume_count(self):
@@ -264,6 +268,9 @@ def _run_one(job, *, scheduler, callback):
 
     result, reports = job.build()
     pending = [r.pending for r in reports]
+    # the volumes' own plans (a boundary the image chose may have changed them)
+    job.plan = max((r.plan for r in reports), key=lambda plan: plan.task_bytes,
+                   default=job.plan)
     workers = max(1, min(os.cpu_count() or 1,
                          job.plan.budget // max(job.plan.task_bytes, 1)))
     if job.zarr:

@@ -15,6 +15,7 @@ widefield PSF, plus a margin; the process's peak RSS in ``restore batch``
 stayed within the limit in benchmarks/stacks.py.
 """
 
+import functools
 import math
 import os
 import re
@@ -24,7 +25,8 @@ import numpy as np
 
 from restore._backend import next_fast_length
 
-__all__ = ["ChunkPlan", "WORK_ARRAYS", "parse_memory", "plan_chunks", "process_memory"]
+__all__ = ["ChunkPlan", "WORK_ARRAYS", "axis_pieces", "parse_memory", "plan_chunks",
+           "process_memory"]
 
 #: Float32 work-grid arrays alive at a solver's peak (measured 3.7-4.2 for
 #: Wiener, Tikhonov and RL; 4.8-5.2 accelerated RL; 23-25 TV; 11-16 wavelet).
@@ -129,13 +131,37 @@ def work_shape(block_shape, psf_shape):
     return tuple(next_fast_length(n + 3 * (k // 2 + 1)) for n, k in zip(block_shape, psf_shape))
 
 
-def solve_bytes(block_shape, psf_shape, method, *, accelerate=False):
-    """Estimated peak bytes of one solve on a block (halo included)."""
+def solve_bytes(block_shape, psf_shape, method, *, accelerate=False, work=None):
+    """Estimated peak bytes of one solve on a block (halo included).
+
+    `work` is the block's work grid when it is not :func:`work_shape`'s
+    (a chunk laid out as a piece of the volume, :func:`axis_pieces`).
+    """
     key = method + ("+accelerate" if accelerate and method == "richardson_lucy" else "")
-    work = math.prod(work_shape(block_shape, psf_shape))
+    work = math.prod(work_shape(block_shape, psf_shape) if work is None else work)
     block = math.prod(block_shape)
     # work arrays + the block read (float32) and its result and their copies
     return int(WORK_ARRAYS.get(key, 6.0) * work * 4 + 4 * block * 4)
+
+
+@functools.lru_cache(maxsize=4096)
+def axis_pieces(n, chunk, halo, k, boundary):
+    """The work-grid lengths of the chunks along one axis, laid out as pieces.
+
+    An axis of length `n` cut in chunks of `chunk` with `halo` each side,
+    for a PSF of length `k`, each chunk on the grid of
+    :func:`restore.operators.piece_layout` under `boundary`. Returns
+    ``(lengths, reads)``: each chunk's work length and read length (halo in).
+    """
+    from restore.operators import piece_layout
+
+    lengths, reads = [], []
+    for start in range(0, n, chunk):
+        lo, hi = max(0, start - halo), min(n, start + chunk + halo)
+        cut = ((lo > 0, hi < n),)
+        lengths.append(piece_layout((k,), (hi - lo,), boundary, cut)[0][0])
+        reads.append(hi - lo)
+    return tuple(lengths), tuple(reads)
 
 
 def _candidates(n, halo):
@@ -154,7 +180,7 @@ def _candidates(n, halo):
 
 
 def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
-                accelerate=False, reserved=0, halo=None):
+                accelerate=False, reserved=0, halo=None, boundary=None):
     """Choose the chunk shape and halo for a volume under a memory limit.
 
     Parameters
@@ -174,12 +200,20 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
         Bytes of the limit already taken.
     halo : tuple of int, optional
         Halo per axis; default the PSF's shape (its full support).
+    boundary : {"reflect", "smooth"}, optional
+        The mode chunks are laid out in as pieces of the volume
+        (:func:`restore.stacks.process.piece_mode`): padded only at the
+        volume's own edges. None: each chunk padded by the solver on every
+        side (the work grid of :func:`work_shape`).
 
     Returns
     -------
     ChunkPlan
         The whole volume when it fits; else the chunking with the least
-        total work (halo and padding included) whose solve fits.
+        total work (halo and padding included) whose solve fits: on 2
+        cores the time goes with the work grid's voxels, so a cut along
+        the PSF's longest axis or more, smaller chunks lose to fewer,
+        larger ones.
 
     Raises
     ------
@@ -206,11 +240,18 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
             continue
         cut = tuple(h if c < n else 0 for c, n, h in zip(chunk, shape, halo))
         block = tuple(min(n, c + 2 * h) for c, n, h in zip(chunk, shape, cut))
-        need = solve_bytes(block, psf_shape, method, accelerate=accelerate)
+        if boundary is None:
+            need = solve_bytes(block, psf_shape, method, accelerate=accelerate)
+            count = math.prod(-(-n // c) for n, c in zip(shape, chunk))
+            work = count * math.prod(work_shape(block, psf_shape))
+        else:  # per axis: the chunks' grid lengths (the largest sets the memory)
+            axes = [axis_pieces(n, c, h, k, boundary)
+                    for n, c, h, k in zip(shape, chunk, cut, psf_shape)]
+            need = solve_bytes(tuple(max(r) for _, r in axes), psf_shape, method,
+                               accelerate=accelerate, work=tuple(max(w) for w, _ in axes))
+            work = math.prod(sum(w) for w, _ in axes)
         if need > budget:
             continue
-        count = math.prod(-(-n // c) for n, c in zip(shape, chunk))
-        work = count * math.prod(work_shape(block, psf_shape))
         if best is None or work < best[0]:
             best = (work, ChunkPlan(shape, chunk, cut, need, budget))
     if best is None:

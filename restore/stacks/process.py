@@ -27,7 +27,7 @@ import numpy as np
 
 import restore
 from restore._backend import require_gpu, to_gpu, to_host
-from restore.operators import prepare, resolve_boundary
+from restore.operators import PIECE_BOUNDARIES, extend_piece, prepare, resolve_boundary
 
 from .plan import plan_chunks, solve_bytes
 
@@ -94,24 +94,57 @@ def _mirror_out(block, psf_shape):
     return padded, crop
 
 
-def _solve(block, psf, method, options, *, wiener_model=None, info=False):
+def piece_mode(method, boundary, psf):
+    """The boundary mode a chunk of a `method` solve is laid out in as a piece
+    (:func:`restore.operators.piece_layout`), or None where the solver pads it.
+
+    "reflect" and "smooth" (what "auto" is without an image for most PSFs);
+    not wavelet, whose grid must also be a multiple of its levels' size.
+    """
+    if method == "wavelet":
+        return None
+    if boundary == "auto":
+        asymmetric = "unknown" if method == "richardson_lucy" else "smooth"
+        boundary = resolve_boundary("auto", np.asarray(psf), asymmetric=asymmetric)
+    return boundary if boundary in PIECE_BOUNDARIES else None
+
+
+def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=None):
     """Restore one block (NumPy) with fixed options; float32 result of its shape.
 
     ``options["device"] == "gpu"`` moves the block to the GPU for the solve and
     the result back (one copy each way per chunk, none inside the iterations).
+
+    `cut` (per axis, (before, after) flags: true where the block was cut out
+    of the volume, its halo on that side) lays a chunk out as a piece of the
+    volume when its boundary mode allows (:func:`piece_mode`): the volume's
+    own edges padded as the mode pads them, the cut sides not at all (the
+    halo is the scene there), and the chunk solved as periodic on that grid
+    (:func:`restore.operators.extend_piece`) instead of padded again by the
+    solver on every side.
     """
     options = dict(options)
     on_gpu = options.pop("device", "cpu") == "gpu"
     block = np.asarray(block, dtype=np.float32)
     work, crop = _mirror_out(block, psf.shape)
+    del block
     if on_gpu:
         work = to_gpu(work)
+    window = None
+    mode = piece_mode(method, options.get("boundary", "auto"), psf)
+    if (mode is not None and cut is not None and crop is None
+            and any(a or b for a, b in cut)):
+        work, window = extend_piece(work, psf.shape, mode, cut)
+        options["boundary"] = "periodic"
     if wiener_model is not None:
         result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
         solved = (result, None)
     else:
         solved = restore.SOLVERS[method](work, psf, return_info=True, **options)
+    del work
     result = solved[0] if crop is None else solved[0][crop]
+    if window is not None:
+        result = result[window]
     result = np.ascontiguousarray(to_host(result), dtype=np.float32)
     return (result, solved[1]) if info else result
 
@@ -233,8 +266,12 @@ class VolumeSource:
 
 
 def _read_and_solve(source, region, crop, psf, method, options, info=False, **extra):
-    """Read `region` (chunk + halo) from `source`, restore it, keep `crop`."""
-    result = _solve(source(region), psf, method, options, info=info, **extra)
+    """Read `region` (chunk + halo) from `source`, restore it, keep `crop`.
+
+    The sides of `region` inside the volume are cut sides (see :func:`_solve`).
+    """
+    cut = tuple((r.start > 0, r.stop < n) for r, n in zip(region, source.shape))
+    result = _solve(source(region), psf, method, options, info=info, cut=cut, **extra)
     if info:
         return result[0][crop], result[1]
     return result[crop]
@@ -263,8 +300,15 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     psf = psf / psf.sum()
     accelerate = bool(options.get("accelerate", False))
     shape = tuple(volume.shape)
-    plan = plan_chunks(shape, psf.shape, memory_limit=memory_limit, method=method,
-                       accelerate=accelerate, reserved=reserved, halo=halo)
+
+    def planned(boundary):
+        return plan_chunks(shape, psf.shape, memory_limit=memory_limit, method=method,
+                           accelerate=accelerate, reserved=reserved, halo=halo,
+                           boundary=piece_mode(method, boundary, psf))
+
+    # the chunks' layout follows the boundary they are solved with: the
+    # user's, or (iterative "auto") the one the central block resolves
+    plan = planned((decided[0] if decided is not None else options).get("boundary", "auto"))
     report = VolumeReport(index=(), plan=plan)
     if isinstance(volume, da.Array):
         source = None
@@ -291,6 +335,9 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
         fixed, chosen, extra = decide(np.asarray(central, np.float32), psf, method, options)
         report.decided_on = central.shape
         del central
+        again = planned(fixed.get("boundary", "auto"))
+        if again != plan:  # e.g. "unknown" from the image: the solver pads every chunk
+            plan = report.plan = again
     report.chosen = dict(chosen)
     if source is None:
         if plan.whole:
@@ -323,12 +370,22 @@ def _tiled(source, plan, psf, method, fixed, extra):
     return da.block(tiles.tolist())
 
 
+def _solve_overlapped(block, psf, method, options, block_info=None, **extra):
+    """:func:`_solve` for map_overlap: the cut sides from the block's place."""
+    cut = None
+    if block_info is not None and None in block_info:
+        where = block_info[None]
+        cut = tuple((i > 0, i < n - 1)
+                    for i, n in zip(where["chunk-location"], where["num-chunks"]))
+    return _solve(block, psf, method, options, cut=cut, **extra)
+
+
 def _overlapped(volume, plan, psf, method, fixed, extra):
     """Each chunk with its halo restored alone, then trimmed (dask map_overlap)."""
     volume = volume.rechunk(plan.chunks)
     depth = {axis: h for axis, h in enumerate(plan.halo)}
-    return volume.map_overlap(_solve, depth=depth, boundary="none", dtype=np.float32,
-                              psf=psf, method=method, options=fixed,
+    return volume.map_overlap(_solve_overlapped, depth=depth, boundary="none",
+                              dtype=np.float32, psf=psf, method=method, options=fixed,
                               meta=np.empty((0,) * volume.ndim, np.float32), **extra)
 
 
