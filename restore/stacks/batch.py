@@ -244,10 +244,14 @@ def _compute(*things, scheduler, workers, callback):
 
     if scheduler != "threads":
         return dask.compute(*things, scheduler=scheduler)
+    import dask.threaded
+
     pool = ThreadPoolExecutor(workers)
     try:
         with callback if callback is not None else contextlib.nullcontext():
-            return dask.compute(*things, scheduler="threads", pool=pool)
+            # the threaded scheduler itself: the name "threads" has dask import
+            # distributed (seconds) to look for a default client first
+            return dask.compute(*things, scheduler=dask.threaded.get, pool=pool)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

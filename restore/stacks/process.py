@@ -201,7 +201,15 @@ def decide(block, psf, method, options):
         options["boundary"] = resolve_boundary(
             "auto", psf, asymmetric="unknown" if method == "richardson_lucy" else "smooth",
             image=np.asarray(block, np.float32))
-    _, info = _solve(block, psf, method, options, info=True)
+    given = None
+    if (method in _ITERATIVE and options.get("iterations", "auto") != "auto"
+            and options.get("tol") is None):
+        # a given count: nothing the solver chooses depends on how many
+        # iterations it runs (λ is searched before the final solve), so one
+        given = int(options["iterations"])
+        _, info = _solve(block, psf, method, {**options, "iterations": 1}, info=True)
+    else:
+        _, info = _solve(block, psf, method, options, info=True)
     chosen = dict(info.parameters)
     fixed = dict(options)
     if "boundary" in chosen:
@@ -211,7 +219,7 @@ def decide(block, psf, method, options):
         fixed["iterations"] = int(info.iterations)
         fixed["tol"] = None
     if method in _ITERATIVE:
-        chosen["iterations"] = int(info.iterations)
+        chosen["iterations"] = int(info.iterations) if given is None else given
     for key in ("threshold", "lam"):
         if key in chosen and isinstance(options.get(key, "auto"), str):  # chosen by the solver
             fixed[key] = float(chosen[key])
@@ -458,6 +466,10 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
                                     halo=halo)
     import dask
 
+    if scheduler == "threads":  # not the name: dask would import distributed to look for a client
+        import dask.threaded
+
+        scheduler = dask.threaded.get
     estimate, info = dask.compute(result, report.pending, scheduler=scheduler)
     report.chosen = chosen_parameters(report, info)
     report.pending = None
