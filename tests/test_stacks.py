@@ -23,7 +23,7 @@ from restore.stacks.batch import run_batch
 from restore.stacks.psfs import psfs_for
 
 PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
-SMALL_LIMIT = "2.5MB"  # cuts a 16 x 64 x 64 volume into 8 chunks (2 x 4) for RL
+SMALL_LIMIT = "2.5MB"  # cuts a 16 x 64 x 64 volume into 6 chunks (2 x 3) for RL
 SHAPE = (16, 64, 64)
 
 
@@ -636,3 +636,48 @@ def test_device_gpu_without_a_gpu_is_refused(monkeypatch):
     with pytest.raises(ValueError, match='device must be "cpu" or "gpu"'):
         deconvolve_stack(_observed().astype(np.float32), PSF3, method="rl", iterations=2,
                          device="cuda")
+
+
+def test_chunks_share_one_otf_per_grid_and_let_it_go():
+    """Chunk solves on grids of one shape compute the PSF's FFT once
+    (operators.reusing_otfs); the results are those of separate solves, and
+    nothing is kept once the volume is done."""
+    import importlib
+
+    from restore.operators import reusing_otfs
+
+    blur_module = importlib.import_module("restore.operators.blur")  # not the function
+
+    computed = []
+    original = blur_module.Blur._compute_otf
+
+    def counting(self):
+        computed.append(self.work_shape)
+        return original(self)
+
+    f = _observed().astype(np.float32)
+    psf = PSF3.astype(np.float32) / PSF3.sum()
+    alone = restore.richardson_lucy(f, psf, iterations=3, boundary="periodic")
+    with reusing_otfs():
+        first = restore.richardson_lucy(f, psf, iterations=3, boundary="periodic")
+        cached = next(iter(blur_module._otf_cache.values()))
+        assert not cached.flags.writeable
+        again = restore.richardson_lucy(f, psf, iterations=3, boundary="periodic")
+    np.testing.assert_array_equal(first, alone)
+    np.testing.assert_array_equal(again, alone)
+    blur_module.forget_otfs()
+    blur_module.Blur._compute_otf = counting
+    wide = _observed((16, 40, 200)).astype(np.float32)
+    try:
+        out, report = deconvolve_stack(wide, PSF3, method="rl", iterations=5,
+                                       memory_limit=SMALL_LIMIT, return_info=True,
+                                       scheduler="sync")
+    finally:
+        blur_module.Blur._compute_otf = original
+    # the decision block (the solver's own grid), then each chunk grid once per run of it
+    assert all(a != b for a, b in zip(computed, computed[1:]))
+    assert len(computed) < report.plan.count + 1
+    assert blur_module._otf_cache == {}
+    whole = restore.richardson_lucy(wide, PSF3, iterations=5)
+    error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()

@@ -11,7 +11,15 @@
   :mod:`restore._checks`) and converted at the public edge.
 """
 
-from .blur import ADJOINT_BOUNDARIES, Blur, blur, psf_centre, separable_factors
+from .blur import (
+    ADJOINT_BOUNDARIES,
+    Blur,
+    blur,
+    forget_otfs,
+    psf_centre,
+    reusing_otfs,
+    separable_factors,
+)
 from .boundaries import (
     BOUNDARY_MODES,
     CLOSED_FORM_BOUNDARIES,
@@ -47,7 +55,7 @@ __all__ = [
     "FADE_RATIO", "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "PIECE_BOUNDARIES",
     "SLOW_MIN_PIXELS", "SLOW_PRIME",
     "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
-    "difference_power", "edges_fade", "extend", "extend_piece", "fast_multiple",
-    "grid_layout", "is_mirror_symmetric", "piece_layout", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
+    "difference_power", "edges_fade", "extend", "extend_piece", "fast_multiple", "forget_otfs",
+    "grid_layout", "is_mirror_symmetric", "piece_layout", "prepare", "psf_centre", "resolve_boundary", "reusing_otfs", "separable_factors",
     "smooth_extension", "warn_slow_periodic",
 ]

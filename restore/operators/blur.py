@@ -28,6 +28,11 @@ mirrored pixels back), so ``<H x, y> == <x, Hᵀ y>`` holds exactly in every mod
 but "smooth" (H only).
 """
 
+import contextlib
+import contextvars
+import hashlib
+import threading
+
 import numpy as np
 
 from .._backend import (
@@ -37,6 +42,7 @@ from .._backend import (
     irfftn,
     multiply_in_place,
     rfftn,
+    to_host,
 )
 from .boundaries import FORWARD_BOUNDARIES, check_boundary, extend, grid_layout, is_mirror_symmetric
 from .inputs import prepare
@@ -79,6 +85,33 @@ def separable_factors(psf):
 def psf_centre(psf_shape):
     """Index of the PSF's centre on each axis: ``n // 2`` (the one convention)."""
     return tuple(n // 2 for n in psf_shape)
+
+
+_REUSE_OTFS = contextvars.ContextVar("restore_reuse_otfs", default=False)
+_otf_cache = {}  # at most one OTF, for reusing_otfs
+_otf_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def reusing_otfs():
+    """Blurs made within take the OTF of the last one made for the same PSF and grid.
+
+    For many solves on grids of one shape (the chunks of a stack, laid out
+    as pieces): one FFT of the PSF per grid instead of one per solve. One
+    OTF is kept (read-only) until :func:`forget_otfs` or a different grid
+    replaces it; the context is per thread (a :mod:`contextvars` variable).
+    """
+    token = _REUSE_OTFS.set(True)
+    try:
+        yield
+    finally:
+        _REUSE_OTFS.reset(token)
+
+
+def forget_otfs():
+    """Let go of the OTF :func:`reusing_otfs` keeps."""
+    with _otf_lock:
+        _otf_cache.clear()
 
 
 class Blur:
@@ -160,28 +193,50 @@ class Blur:
     # -- the OTF -------------------------------------------------------------
     @property
     def otf(self):
-        """Real FFT of the PSF, centre moved to index 0, on ``work_shape``."""
+        """Real FFT of the PSF, centre moved to index 0, on ``work_shape``.
+
+        Within :func:`reusing_otfs`, the last one computed for the same PSF
+        and grid is taken instead of computed again.
+        """
+        if self._otf is None and _REUSE_OTFS.get():
+            key = (type(self.psf).__module__, self.work_shape, self.dtype.str,
+                   self.psf.shape, hashlib.sha1(to_host(self.psf).tobytes()).hexdigest())
+            with _otf_lock:
+                cached = _otf_cache.get(key)
+                if cached is None:
+                    _otf_cache.clear()  # one kept: let the last go before computing
+            if cached is None:
+                cached = self._compute_otf()
+                if isinstance(cached, np.ndarray):
+                    cached.flags.writeable = False  # shared: never changed in place
+                with _otf_lock:
+                    _otf_cache.clear()
+                    _otf_cache[key] = cached
+            self._otf = cached
         if self._otf is None:
-            factors = separable_factors(self.psf)
-            real = all(k % 2 for k in self.psf.shape) and is_mirror_symmetric(self.psf)
-            if factors is not None:  # 1-D FFTs and an outer product: no N-D FFT
-                otf = None
-                for axis, kernel in enumerate(factors):
-                    part = self._centred_spectrum(kernel, axis)
-                    if real:  # each factor of a mirror-symmetric PSF is real
-                        part = part.real.copy()
-                    otf = part if otf is None else otf * part
-            else:
-                xp = self.xp
-                padded = xp.zeros(self.work_shape, dtype=self.dtype)
-                padded[tuple(slice(0, k) for k in self.psf.shape)] = self.psf
-                padded = xp.roll(padded, [-c for c in self._before],
-                                 axis=tuple(range(padded.ndim)))
-                otf = rfftn(padded, self.work_shape)
-            if real and otf.dtype.kind == "c":
-                otf = otf.real.copy()  # exactly real: half the memory, no conjugate
-            self._otf = otf
+            self._otf = self._compute_otf()
         return self._otf
+
+    def _compute_otf(self):
+        factors = separable_factors(self.psf)
+        real = all(k % 2 for k in self.psf.shape) and is_mirror_symmetric(self.psf)
+        if factors is not None:  # 1-D FFTs and an outer product: no N-D FFT
+            otf = None
+            for axis, kernel in enumerate(factors):
+                part = self._centred_spectrum(kernel, axis)
+                if real:  # each factor of a mirror-symmetric PSF is real
+                    part = part.real.copy()
+                otf = part if otf is None else otf * part
+        else:
+            xp = self.xp
+            padded = xp.zeros(self.work_shape, dtype=self.dtype)
+            padded[tuple(slice(0, k) for k in self.psf.shape)] = self.psf
+            padded = xp.roll(padded, [-c for c in self._before],
+                             axis=tuple(range(padded.ndim)))
+            otf = rfftn(padded, self.work_shape)
+        if real and otf.dtype.kind == "c":
+            otf = otf.real.copy()  # exactly real: half the memory, no conjugate
+        return otf
 
     def _centred_spectrum(self, kernel, axis):
         """FFT along `axis` of a 1-D kernel centred at index 0, shaped to broadcast."""

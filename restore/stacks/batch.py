@@ -24,6 +24,7 @@ import restore
 
 from .._display import format_value
 from ..io import atomic_output, convert
+from ..operators import forget_otfs
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
 from .process import VolumeSource, chosen_parameters, decide, piece_mode, restore_volume, \
@@ -254,6 +255,7 @@ def _compute(*things, scheduler, workers, callback):
             return dask.compute(*things, scheduler=dask.threaded.get, pool=pool)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        forget_otfs()  # the chunks' shared OTF
 
 
 def _write_block(block, target, dtype, block_info=None):

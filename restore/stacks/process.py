@@ -21,13 +21,15 @@ mirrored out (symmetric padding) to the PSF's length, restored, and cropped
 back, so the PSF keeps every plane the data can see.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import restore
 from restore._backend import require_gpu, to_gpu, to_host
-from restore.operators import PIECE_BOUNDARIES, extend_piece, prepare, resolve_boundary
+from restore.operators import PIECE_BOUNDARIES, extend_piece, forget_otfs, prepare, \
+    resolve_boundary, reusing_otfs
 
 from .plan import plan_chunks, solve_bytes
 
@@ -130,17 +132,19 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     del block
     if on_gpu:
         work = to_gpu(work)
-    window = None
+    window, shared = None, contextlib.nullcontext()
     mode = piece_mode(method, options.get("boundary", "auto"), psf)
     if (mode is not None and cut is not None and crop is None
             and any(a or b for a, b in cut)):
         work, window = extend_piece(work, psf.shape, mode, cut)
         options["boundary"] = "periodic"
-    if wiener_model is not None:
-        result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
-        solved = (result, None)
-    else:
-        solved = restore.SOLVERS[method](work, psf, return_info=True, **options)
+        shared = reusing_otfs()  # the chunks' grids are mostly one shape: one PSF FFT
+    with shared:
+        if wiener_model is not None:
+            result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
+            solved = (result, None)
+        else:
+            solved = restore.SOLVERS[method](work, psf, return_info=True, **options)
     del work
     result = solved[0] if crop is None else solved[0][crop]
     if window is not None:
@@ -470,7 +474,10 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
         import dask.threaded
 
         scheduler = dask.threaded.get
-    estimate, info = dask.compute(result, report.pending, scheduler=scheduler)
+    try:
+        estimate, info = dask.compute(result, report.pending, scheduler=scheduler)
+    finally:
+        forget_otfs()
     report.chosen = chosen_parameters(report, info)
     report.pending = None
     return (estimate, report) if return_info else estimate
