@@ -6,10 +6,14 @@ handling). With that halo the interior of the result agrees with restoring
 the whole volume at once to about 1e-3 of the peak (measured on the bundled
 stack for 20 Richardson-Lucy iterations: 7e-4; half the support gave 7e-3).
 
-Memory of one chunk's solve: the solvers work on the chunk plus its halo,
-mirrored out by half a PSF and closed by a seam as wide (the work grid, see
-:class:`restore.operators.WorkDomain`), and hold a number of float32 arrays of
-that size at their peak. The factors below were measured with
+Memory of one chunk's solve: the solvers work on the chunk plus its halo on
+a periodic work grid, and hold a number of float32 arrays of that size at
+their peak. Where the boundary mode is "reflect" or "smooth" the chunk is
+laid out as a piece of the volume (:func:`restore.operators.piece_layout`):
+padded only at the volume's own edges, a few pixels of blend across its cut
+sides (the halo is the scene there), a fast FFT length; otherwise the
+solver pads it on every side as it pads an image (mirrored out by half a PSF
+and closed by a seam as wide, :class:`restore.operators.WorkDomain`). The factors below were measured with
 :mod:`tracemalloc` on 3-D stacks (32-64 planes, 96-160 px) with a 21×31×31
 widefield PSF, plus a margin; the process's peak RSS in ``restore batch``
 stayed within the limit in benchmarks/stacks.py.

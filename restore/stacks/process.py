@@ -4,7 +4,11 @@ Each 3-D volume of a stack (each time point and channel; each plane with
 ``per_slice``) is restored on its own. A volume that fits the memory budget
 is restored whole, exactly as the solver would; a bigger one is cut by
 :func:`restore.stacks.plan.plan_chunks` into chunks with a halo of the PSF's
-full support, each restored alone and trimmed.
+full support, each restored alone and trimmed. Under "reflect" or "smooth"
+a chunk is laid out as a piece of the volume (:func:`_solve`): padded as the
+mode pads the volume's own edges, not at its cut sides, where the halo is
+the scene, and solved as periodic on that grid; chunks of one grid share the
+PSF's FFT (:func:`restore.operators.reusing_otfs`).
 
 Automatic parameters are decided once per volume, not per chunk, so that the
 chunks agree: the solver runs with the user's options on a central block of
