@@ -592,5 +592,9 @@ def write_zarr_begin(tmp, meta, shape, dtype, chunks, record):
         ome["omero"] = {"channels": [{"label": n} for n in meta.channel_names]}
     group.attrs.update({"ome": ome, "restore": json.loads(record_json(record)),
                         "carried": json.loads(record_json(meta.extra))})
+    # float results are written as they are: restored float32 compressed
+    # 1.15x with zarr's default zstd at ~0.2 s per 32x220x220 chunk (a fifth
+    # of a 2-iteration RL batch, in series with the solves); integers keep it
+    compressors = None if np.dtype(dtype).kind == "f" else "auto"
     return group.create_array("0", shape=shape, dtype=dtype, chunks=chunks,
-                              fill_value=0)
+                              fill_value=0, compressors=compressors)
