@@ -36,13 +36,13 @@ from .domain import (
     difference_power,
     warn_slow_periodic,
 )
-from .inputs import prepare
+from .inputs import mirror_out, prepare
 
 __all__ = [
     "ADJOINT_BOUNDARIES", "BOUNDARY_MODES", "Blur", "CLOSED_FORM_BOUNDARIES", "FADE_RATIO",
     "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "SLOW_MIN_PIXELS", "SLOW_PRIME",
     "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
     "difference_power", "edges_fade", "extend", "fast_multiple", "grid_layout",
-    "is_mirror_symmetric", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
+    "is_mirror_symmetric", "mirror_out", "prepare", "psf_centre", "resolve_boundary", "separable_factors",
     "smooth_extension", "warn_slow_periodic",
 ]
