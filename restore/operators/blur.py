@@ -213,10 +213,6 @@ class Blur:
         work = self._uncrop(y)
         return self._unembed(self._filter(work, self._conjugate_otf()))
 
-    def normal(self, x):
-        """Return Hᵀ H x."""
-        return self.adjoint(self.apply(x))
-
     # -- H and Hᵀ in two halves, on a periodic grid ------------------------------
     def spectrum(self, x):
         """First half of a periodic H or Hᵀ: the real FFT of `x`.
