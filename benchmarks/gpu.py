@@ -13,12 +13,13 @@ so boundary "auto" = "reflect"):
   is read off a real call by wrapping the FFTs ``operators.Blur`` calls;
   beside it H and Hᵀ through ``Blur.spectrum``/``from_spectrum`` on the
   solver's ``WorkDomain`` (the same four FFTs plus the two OTF products);
-- RL iteration / four FFTs (target ≤ 1.25 at the two largest sizes, by voxels);
+- RL iteration / four FFTs (target ≤ 1.25 at the two largest sizes by voxels,
+  8192² and 256×1024×1024);
 - TV (ADMM, λ = 1e-3, fixed iterations) per iteration, as RL; Tikhonov
   (λ = 1e-3) per whole call, events around the call;
 - speed-up over the CPU path (NumPy/SciPy, all cores) on the same data, with
   fewer iterations and repeats where the CPU would take too long (the table
-  says which), within a time budget (``--cpu-budget``);
+  says which), skipping sizes that would overrun ``--time-limit``;
 - RL's peak GPU memory over a 3-iteration call, cuFFT plans included (the plan
   cache and the pool's free blocks are emptied first): the peak of the bytes
   in use, followed through a CuPy memory hook, and the growth of the memory
@@ -260,7 +261,7 @@ def peak_memory(call, xp):
         call()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        return peak, None, "tracemalloc (NumPy)"
+        return peak, None, "tracemalloc, NumPy"
     cupy = xp
     pool = cupy.get_default_memory_pool()
     cupy.cuda.Device().synchronize()
@@ -330,7 +331,7 @@ def measure_device(shape, xp, clock, dry):
     row["memory"] = {"peak_bytes": int(peak), "pool_growth_bytes": growth,
                      "padded_bytes": padded, "input_bytes": int(f.nbytes), "method": method}
     host = _backend.to_host(f)
-    del f
+    f = None  # the device copy goes before the next size's  # noqa: F841
     if not dry:
         xp.get_default_memory_pool().free_all_blocks()
     return row, host
@@ -392,31 +393,36 @@ def speedup(cpu, gpu):
 
 
 def cpu_cell(row, key):
+    """A CPU timing's cell; a skipped size says why in its first cell."""
     timing = row.get(key)
-    return timing.cell(1) if timing is not None else row.get("cpu_skipped", "—")
+    if timing is not None:
+        return timing.cell(1)
+    return row.get("cpu_skipped", "—") if key == "cpu_rl" else "—"
 
 
-def report(rows, dry, cpu_cores):
+def report_device(rows, dry):
+    """The device's tables and the two targets; True when both pass."""
     device = "NumPy, dry run" if dry else "GPU"
     largest = sorted(rows, key=lambda r: r["voxels"])[-2:]
+    warm, count = rows[0]["iterations"]
     print(f"## Richardson–Lucy per iteration against the FFT floor ({device})")
     print()
-    warm, count = rows[0]["iterations"]
     print(f"ms, fastest (median). *RL*: interval between the callbacks of iterations {warm} "
           f"and {warm + count} / {count}, {DRY_PSF if dry else PSF}, default options "
-          "(the boundary they chose in brackets). "
-          "*FFTs/it* and *work grid*: the real FFTs RL runs per iteration, counted on "
-          "`operators.Blur` during a real call. *4 FFTs*: two rfftn + irfftn pairs on that "
-          "grid (cupyx.scipy.fft through restore._backend). *H + Hᵀ*: "
-          "`Blur.spectrum`/`from_spectrum` on the solver's WorkDomain (four FFTs and the "
-          "OTF products).")
+          "(the boundary they chose in brackets). *FFTs/it* and *work grid*: the real FFTs "
+          "RL runs per iteration, counted on `operators.Blur` during a real call. *4 FFTs*: "
+          "two rfftn + irfftn pairs on that grid (cupyx.scipy.fft through restore._backend). "
+          "*H + Hᵀ*: `Blur.spectrum`/`from_spectrum` on the solver's WorkDomain (four FFTs "
+          "and the OTF products).")
     print()
     table = []
     for row in rows:
         table.append([f"{fmt_shape(row['shape'])} ({row['boundary']})",
                       fmt_shape(row["fft_shape"]), f"{row['ffts_per_iteration']:g}",
                       row["rl"].cell(), row["floor"].cell(), ratio(row["rl"], row["floor"]),
-                      row["blur_pair"].cell(), ratio(row["rl"], row["blur_pair"])])
+                      row["blur_pair"].cell() + ("" if row["work_shape"] == row["fft_shape"]
+                                                 else f" [on {fmt_shape(row['work_shape'])}]"),
+                      ratio(row["rl"], row["blur_pair"])])
     print(markdown_table(["size", "work grid", "FFTs/it", "RL ms/it", "4 FFTs ms",
                           "RL / 4 FFTs", "H + Hᵀ ms", "RL / (H + Hᵀ)"], table))
     print()
@@ -428,22 +434,6 @@ def report(rows, dry, cpu_cores):
     print(markdown_table(["size", "TV ms/it", "Tikhonov ms/call"],
                          [[fmt_shape(r["shape"]), r["tv"].cell(), r["tikhonov"].cell()]
                           for r in rows]))
-    print()
-    print(f"## Speed-up over the CPU path (NumPy/SciPy on this machine's {cpu_cores} cores)")
-    print()
-    print("CPU ms, fastest (median), same data; speed-up = CPU / GPU, fastest (median). "
-          f"*CPU runs*: iterations timed × calls (after 1 iteration; above {CPU_SMALL} voxels "
-          "fewer of both, to fit the run); sizes not reached within --cpu-budget say so.")
-    print()
-    table = []
-    for row in rows:
-        table.append([fmt_shape(row["shape"]), cpu_cell(row, "cpu_rl"),
-                      speedup(row.get("cpu_rl"), row["rl"]), cpu_cell(row, "cpu_tv"),
-                      speedup(row.get("cpu_tv"), row["tv"]), cpu_cell(row, "cpu_tikhonov"),
-                      speedup(row.get("cpu_tikhonov"), row["tikhonov"]),
-                      row["cpu_rl"].note if "cpu_rl" in row else "—"])
-    print(markdown_table(["size", "RL CPU ms/it", "RL ×", "TV CPU ms/it", "TV ×",
-                          "Tikhonov CPU ms", "Tikhonov ×", "CPU runs"], table))
     print()
     method = rows[0]["memory"]["method"]
     print(f"## Peak memory of RL ({method})")
@@ -481,7 +471,33 @@ def report(rows, dry, cpu_cores):
                             f"{r['memory']['peak_bytes'] / r['memory']['padded_bytes']:.2f}×"
                             for r in rows)))
     print("```")
+    print()
+    sys.stdout.flush()
     return floor_ok and memory_ok
+
+
+def report_cpu(rows, dry):
+    print(f"## Speed-up over the CPU path (NumPy/SciPy, {_backend.FFT_WORKERS} FFT threads on "
+          f"this machine)")
+    print()
+    print("CPU ms, fastest (median), same data; speed-up = CPU / "
+          + ("NumPy (dry run)" if dry else "GPU")
+          + ", fastest (median). *CPU runs*: iterations timed × calls, after one untimed "
+          f"iteration (above {CPU_SMALL} voxels fewer of both, to fit the run); a size whose "
+          "CPU run would not end within --time-limit (predicted from the size before it) "
+          "says so.")
+    print()
+    table = []
+    for row in rows:
+        table.append([fmt_shape(row["shape"]), cpu_cell(row, "cpu_rl"),
+                      speedup(row.get("cpu_rl"), row["rl"]), cpu_cell(row, "cpu_tv"),
+                      speedup(row.get("cpu_tv"), row["tv"]), cpu_cell(row, "cpu_tikhonov"),
+                      speedup(row.get("cpu_tikhonov"), row["tikhonov"]),
+                      row["cpu_rl"].note if "cpu_rl" in row else "—"])
+    print(markdown_table(["size", "RL CPU ms/it", "RL ×", "TV CPU ms/it", "TV ×",
+                          "Tikhonov CPU ms", "Tikhonov ×", "CPU runs"], table))
+    print()
+    sys.stdout.flush()
 
 
 def as_json(rows):
@@ -501,10 +517,13 @@ def main(argv=None):
                         help="NumPy instead of CuPy at tiny sizes: checks the script, any machine")
     parser.add_argument("--sizes", type=parse_sizes, default=None, metavar="AxB,CxDxE",
                         help="sizes instead of 2048x2048,8192x8192,128x512x512,256x1024x1024")
-    parser.add_argument("--cpu-budget", type=float, default=240.0, metavar="SECONDS",
-                        help="stop starting CPU measurements after this long (default 240)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="skip the CPU measurements of sizes that would not end within "
+                             "this many seconds of the start (predicted by voxels from the "
+                             "size before); default: no limit")
     parser.add_argument("--no-cpu", action="store_true", help="skip the CPU comparison")
-    parser.add_argument("--json", metavar="FILE", help="also write every number to FILE")
+    parser.add_argument("--json", metavar="FILE",
+                        help="also write every number to FILE (after each phase)")
     args = parser.parse_args(argv)
 
     if args.dry_run:
@@ -518,11 +537,18 @@ def main(argv=None):
     sizes = args.sizes or (DRY_SIZES if args.dry_run else SIZES)
     clock = Clock(xp)
     started = time.perf_counter()
+    header = environment(xp, args.dry_run)
     print("# restore GPU benchmark" + (" (--dry-run)" if args.dry_run else ""))
     print()
-    print(environment(xp, args.dry_run))
+    print(header)
     print()
     sys.stdout.flush()
+    results = {"environment": header, "dry_run": args.dry_run, "passed": None, "sizes": []}
+
+    def save():
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump({**results, "sizes": as_json(rows)}, fh, indent=1)
 
     rows, hosts = [], []
     for shape in sizes:
@@ -534,30 +560,36 @@ def main(argv=None):
                  f"{row['floor'].cell()} ms, TV {row['tv'].cell()} ms/it, Tikhonov "
                  f"{row['tikhonov'].cell()} ms, peak "
                  f"{row['memory']['peak_bytes'] / row['memory']['padded_bytes']:.2f}× padded")
-    if not args.no_cpu:
-        cpu_started = time.perf_counter()
-        for index in sorted(range(len(rows)), key=lambda i: rows[i]["voxels"]):
-            row = rows[index]
-            if time.perf_counter() - cpu_started > args.cpu_budget:
-                row["cpu_skipped"] = "skipped (--cpu-budget)"
-                progress(f"{fmt_shape(row['shape'])}: CPU skipped (budget)")
-                continue
-            progress(f"{fmt_shape(row['shape'])}: CPU measurements")
-            measure_cpu(tuple(row["shape"]), hosts[index], row, args.dry_run)
-            progress(f"{fmt_shape(row['shape'])}: CPU RL {row['cpu_rl'].cell(1)} ms/it")
-            hosts[index] = None
-    else:
-        for row in rows:
-            row["cpu_skipped"] = "skipped (--no-cpu)"
-    del hosts
+        save()
+    results["passed"] = report_device(rows, args.dry_run)
+    save()
 
-    passed = report(rows, args.dry_run, _backend.FFT_WORKERS)
-    print()
+    last = None  # (voxels, seconds) of the previous CPU size
+    for index in sorted(range(len(rows)), key=lambda i: rows[i]["voxels"]):
+        row = rows[index]
+        if args.no_cpu:
+            row["cpu_skipped"] = "skipped (--no-cpu)"
+            continue
+        elapsed = time.perf_counter() - started
+        predicted = 0.0 if last is None else last[1] * row["voxels"] / last[0]
+        if args.time_limit is not None and elapsed + predicted > args.time_limit:
+            row["cpu_skipped"] = f"skipped: --time-limit (~{predicted:.0f} s predicted)"
+            progress(f"{fmt_shape(row['shape'])}: CPU skipped (predicted {predicted:.0f} s, "
+                     f"{args.time_limit - elapsed:.0f} s left)")
+            continue
+        progress(f"{fmt_shape(row['shape'])}: CPU measurements")
+        cpu_started = time.perf_counter()
+        measure_cpu(tuple(row["shape"]), hosts[index], row, args.dry_run)
+        last = (row["voxels"], time.perf_counter() - cpu_started)
+        hosts[index] = None
+        progress(f"{fmt_shape(row['shape'])}: CPU RL {row['cpu_rl'].cell(1)} ms/it, TV "
+                 f"{row['cpu_tv'].cell(1)} ms/it, Tikhonov {row['cpu_tikhonov'].cell(1)} ms "
+                 f"({last[1]:.0f} s)")
+        save()
+    del hosts
+    report_cpu(rows, args.dry_run)
+    save()
     print(f"({time.perf_counter() - started:.0f} s)")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"environment": environment(xp, args.dry_run), "dry_run": args.dry_run,
-                       "passed": passed, "sizes": as_json(rows)}, fh, indent=1)
     return 0
 
 
