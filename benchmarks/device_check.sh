@@ -13,14 +13,15 @@
 #   gpu.json           every number gpu.py measured (written after each phase)
 #
 # Knobs (environment): DEADLINE seconds from the start by which everything must be
-# done (default 550: the run's limit is 600 s), PYTEST_LIMIT (default 200 s),
+# done (default 420, so that a run with timeout_s 480 leaves device time for a
+# partial rerun), PYTEST_LIMIT (default 150 s),
 # SKIP_TESTS=1 or SKIP_BENCH=1 to rerun one half, GPU_ARGS extra gpu.py arguments
 # (e.g. "--no-cpu" or "--sizes 8192x8192"). The exit status is the first failure's.
 
 set -u -o pipefail
 START=$SECONDS
-DEADLINE=${DEADLINE:-550}
-PYTEST_LIMIT=${PYTEST_LIMIT:-200}
+DEADLINE=${DEADLINE:-420}
+PYTEST_LIMIT=${PYTEST_LIMIT:-150}
 OUT=${OUT:-$(mktemp -d /tmp/device_check.XXXXXX)}
 mkdir -p "$OUT"
 LOG="$OUT/device_check.log"
