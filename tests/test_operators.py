@@ -165,7 +165,16 @@ def test_blur_refuses_nan_and_oversized_psfs():
     with pytest.raises(ValueError, match="image contains NaN or Inf"):
         restore.blur(image, restore.psf.gaussian(1.0))
     with pytest.raises(ValueError, match="larger than the image"):
-        restore.blur(np.ones((8, 8)), np.ones((9, 9)))
+        restore.blur(np.ones((8, 8)), np.ones((9, 9)), boundary="periodic")
+
+
+def test_blur_takes_a_psf_longer_than_a_thin_stack():
+    """Mirrored (repeatedly, as ndimage's 'reflect' does) beyond the image."""
+    rng = np.random.default_rng(8)
+    x, psf = rng.random((4, 12)), rng.random((9, 3))
+    np.testing.assert_allclose(restore.blur(x, psf),
+                               scipy.ndimage.convolve(x, psf / psf.sum(), mode="reflect"),
+                               atol=1e-6)
 
 
 def test_blur_takes_a_psf_spec():

@@ -53,7 +53,7 @@ def simulate_command(clean_path, psf_spec, noise, seed, boundary, output, force,
     image, meta = image_io.read_image(clean_path)
     output = _output_path(output, clean_path, "simulated")
     psf = _build_psf(psf_spec, meta)
-    _check_image(image, psf, meta)
+    _check_image(image, psf, meta, psf_may_exceed=boundary != "periodic")
     output, _ = image_io.check_output(output, meta, dtype=_output_dtype(dtype),
                                       overwrite=force, rescale=rescale)
     if seed is None:

@@ -48,7 +48,7 @@ from .domain import (
     difference_power,
     warn_slow_periodic,
 )
-from .inputs import prepare
+from .inputs import mirror_out, prepare
 
 __all__ = [
     "ADJOINT_BOUNDARIES", "BOUNDARY_MODES", "Blur", "CLOSED_FORM_BOUNDARIES", "CUT_GAP",
@@ -56,6 +56,7 @@ __all__ = [
     "SLOW_MIN_PIXELS", "SLOW_PRIME",
     "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
     "difference_power", "edges_fade", "extend", "extend_piece", "fast_multiple", "forget_otfs",
-    "grid_layout", "is_mirror_symmetric", "piece_layout", "prepare", "psf_centre", "resolve_boundary", "reusing_otfs", "separable_factors",
+    "grid_layout", "is_mirror_symmetric", "mirror_out", "piece_layout", "prepare", "psf_centre",
+    "resolve_boundary", "reusing_otfs", "separable_factors",
     "smooth_extension", "warn_slow_periodic",
 ]

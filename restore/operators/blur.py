@@ -268,10 +268,6 @@ class Blur:
         work = self._uncrop(y)
         return self._unembed(self._filter(work, self._conjugate_otf()))
 
-    def normal(self, x):
-        """Return Hᵀ H x."""
-        return self.adjoint(self.apply(x))
-
     # -- H and Hᵀ in two halves, on a periodic grid ------------------------------
     def spectrum(self, x):
         """First half of a periodic H or Hᵀ: the real FFT of `x`.
@@ -483,6 +479,7 @@ def blur(image, psf, *, boundary="reflect"):
     (32, 32)
     """
     check_boundary(boundary, FORWARD_BOUNDARIES)
-    image, psf, _ = prepare(image, psf)
+    # a PSF longer than the image (a thin stack) is fine but on a periodic grid
+    image, psf, _ = prepare(image, psf, psf_may_exceed=boundary != "periodic")
     return Blur(psf, image.shape, boundary=boundary, dtype=image.dtype).apply(image)
 

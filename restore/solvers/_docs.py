@@ -10,7 +10,9 @@ SECTIONS = {
         same type.""",
     "psf": """psf : array_like or str
         PSF (one axis per image axis) or a spec such as ``"gauss:2"``;
-        normalised to sum 1.""",
+        normalised to sum 1. Where it is longer than the image (a measured
+        PSF with more planes than a thin stack), the image is mirrored out
+        to the PSF's length for the solve and cropped back, with a warning.""",
     "boundary_closed_form": """boundary : {"auto", "reflect", "smooth", "periodic"}, optional
         What the scene is beyond the field of view
         (:data:`restore.operators.BOUNDARY_MODES`): mirrored (consistent with

@@ -13,7 +13,7 @@ from .._backend import array_module
 from .._channels import per_channel
 from .._checks import check_image
 from .._display import format_parameters, format_value, html_table
-from ..operators import prepare
+from ..operators import mirror_out, prepare
 from ..params import search_limit
 
 
@@ -84,10 +84,13 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     records = []  # per channel: (parameters, iterations, stop_reason[, history])
 
     def restore_channel(channel):
-        f, h, _ = prepare(channel, psf, xp=xp)
+        f, h, _ = prepare(channel, psf, xp=xp, psf_may_exceed=True)
+        f, crop = mirror_out(f, h.shape)
+        if crop is not None:
+            _warn_mirrored(method, h.shape, crop)
         estimate, *record = core(f, h, xp)
         records.append(record)
-        return estimate
+        return estimate if crop is None else estimate[crop]
 
     estimate = per_channel(restore_channel, image, channel_axis)
     if channel_axis is None:
@@ -117,6 +120,16 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
         history=history,
     )
     return estimate, info
+
+
+def _warn_mirrored(method, psf_shape, crop):
+    shape = tuple(s.stop - s.start for s in crop)
+    axes = [a for a, (k, n) in enumerate(zip(psf_shape, shape)) if k > n]
+    warnings.warn(
+        f"{method}: the PSF {tuple(psf_shape)} is longer than the image {shape} on axis "
+        f"{', '.join(map(str, axes))}; the image was mirrored out to the PSF's length for "
+        "the solve and cropped back (the scene beyond it taken as its mirror image)",
+        UserWarning, stacklevel=5)
 
 
 class AutomaticChoiceWarning(UserWarning):
