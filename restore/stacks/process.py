@@ -32,8 +32,15 @@ import numpy as np
 
 import restore
 from restore._backend import require_gpu, to_gpu, to_host
-from restore.operators import PIECE_BOUNDARIES, extend_piece, forget_otfs, prepare, \
-    resolve_boundary, reusing_otfs
+from restore.operators import (
+    PIECE_BOUNDARIES,
+    extend_piece,
+    forget_otfs,
+    mirror_out,
+    prepare,
+    resolve_boundary,
+    reusing_otfs,
+)
 
 from .plan import plan_chunks, solve_bytes
 
@@ -79,27 +86,6 @@ class VolumeReport:
     pending: object = None
 
 
-def _mirror_out(block, psf_shape):
-    """`block` padded symmetrically to at least `psf_shape`, and the crop back."""
-    pads = [(0, 0)] * block.ndim
-    for axis, (n, k) in enumerate(zip(block.shape, psf_shape)):
-        if n < k:
-            extra = k - n
-            pads[axis] = (extra // 2, extra - extra // 2)
-    if not any(p != (0, 0) for p in pads):
-        return block, None
-    # a mirror longer than the block itself: repeat the symmetric padding
-    padded = block
-    while any(p < q for p, q in zip(padded.shape, psf_shape)):
-        step = [(min(a, n), min(b, n)) if n < k else (0, 0)
-                for (a, b), n, k in zip(pads, padded.shape, psf_shape)]
-        padded = np.pad(padded, step, mode="symmetric")
-        pads = [(a - s, b - t) for (a, b), (s, t) in zip(pads, step)]
-    start = [(p - n) // 2 if p > n else 0 for p, n in zip(padded.shape, block.shape)]
-    crop = tuple(slice(s, s + n) for s, n in zip(start, block.shape))
-    return padded, crop
-
-
 def piece_mode(method, boundary, psf):
     """The boundary mode a chunk of a `method` solve is laid out in as a piece
     (:func:`restore.operators.piece_layout`), or None where the solver pads it.
@@ -132,7 +118,7 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     options = dict(options)
     on_gpu = options.pop("device", "cpu") == "gpu"
     block = np.asarray(block, dtype=np.float32)
-    work, crop = _mirror_out(block, psf.shape)
+    work, crop = mirror_out(block, psf.shape)
     del block
     if on_gpu:
         work = to_gpu(work)
