@@ -140,3 +140,20 @@ def verdict(label, passed, detail=""):
     """One "PASS/FAIL target: detail" line."""
     word = "PASS" if passed else "FAIL"
     return f"{word}  {label}" + (f": {detail}" if detail else "")
+
+
+def rl_fft_plan(f, psf, census, extra=3):
+    """(FFTs per RL iteration, their work shape, the boundary RL chose), for
+    our RL with default options; `census()` is a context manager whose
+    ``calls`` lists ``(name, shape)`` of every FFT made inside it."""
+    import restore
+
+    counts = []
+    for iterations in (1, 1 + extra):
+        with census() as taken:
+            _, info = restore.richardson_lucy(f, psf, iterations=iterations, return_info=True)
+        counts.append(taken.calls)
+    per_iteration = (len(counts[1]) - len(counts[0])) / extra
+    shapes = [shape for _, shape in counts[1][len(counts[0]):]]
+    common = max(set(shapes), key=shapes.count) if shapes else tuple(f.shape)
+    return per_iteration, common, info.parameters.get("boundary", "?")

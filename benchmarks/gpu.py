@@ -47,7 +47,7 @@ import numpy as np
 import restore
 from restore import _backend
 from restore.operators import WorkDomain
-from _common import load_image, markdown_table, verdict
+from _common import rl_fft_plan, load_image, markdown_table, verdict
 
 #: The module whose rfftn/irfftn every solver's FFTs go through (``restore.operators.blur``,
 #: as an attribute, is the function blur()).
@@ -212,19 +212,6 @@ class fft_census:
         return False
 
 
-def rl_fft_plan(f, psf, extra=3):
-    """(FFTs per iteration, their work shape, the boundary RL chose)."""
-    counts = []
-    for iterations in (1, 1 + extra):
-        with fft_census() as census:
-            _, info = restore.richardson_lucy(f, psf, iterations=iterations, return_info=True)
-        counts.append(census.calls)
-    per_iteration = (len(counts[1]) - len(counts[0])) / extra
-    shapes = [shape for _, shape in counts[1][len(counts[0]):]]
-    common = max(set(shapes), key=shapes.count) if shapes else tuple(f.shape)
-    return per_iteration, common, info.parameters.get("boundary", "?")
-
-
 def four_ffts(shape, xp, clock, *, repeats, number):
     """Seconds of two rfftn + irfftn pairs at `shape` (restore's backend: cupyx.scipy.fft
     or scipy.fft), the inverse overwriting its spectrum as RL's do."""
@@ -306,7 +293,7 @@ def measure_device(shape, xp, clock, dry):
     f = observation(shape, psf, xp)
     clock.sync()
     row = {"shape": list(shape), "voxels": int(np.prod(shape))}
-    ffts, fft_shape, boundary = rl_fft_plan(f, psf)  # also compiles kernels, makes plans
+    ffts, fft_shape, boundary = rl_fft_plan(f, psf, fft_census)  # also compiles kernels, makes plans
     row.update(ffts_per_iteration=ffts, fft_shape=list(fft_shape), boundary=boundary)
     repeats = 3 if dry else REPEATS
     number = 1 if dry else 5

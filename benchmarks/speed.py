@@ -43,7 +43,7 @@ import numpy as np
 
 import restore
 from restore import _backend
-from _common import Case, environment, load_image, markdown_table, repeat, verdict
+from _common import rl_fft_plan, Case, environment, load_image, markdown_table, repeat, verdict
 
 RL_LEAD = 2.5  # (a) times faster than scikit-image
 FFT_FLOOR = 1.3  # (b) RL iteration / four real FFTs
@@ -219,19 +219,6 @@ class fft_census:
         return False
 
 
-def rl_fft_plan(f, psf, extra=3):
-    """(FFTs per iteration, their shape, the boundary used) for our RL, default options."""
-    counts = []
-    for iterations in (1, 1 + extra):
-        with fft_census() as census:
-            _, info = restore.richardson_lucy(f, psf, iterations=iterations, return_info=True)
-        counts.append(census.calls)
-    per_iteration = (len(counts[1]) - len(counts[0])) / extra
-    shapes = [shape for _, shape in counts[1][len(counts[0]):]]
-    common = max(set(shapes), key=shapes.count) if shapes else tuple(f.shape)
-    return per_iteration, common, info.parameters.get("boundary", "?")
-
-
 def rl_profile(f, psf, iterations):
     """Seconds per iteration spent in each function (cProfile, one run, setup included)."""
     import cProfile
@@ -280,7 +267,7 @@ def rl_speed(quick, results):
     for label, shape, psf, our_iterations, (low, high), rounds, profile_iterations in problems:
         name = f"{label} {fmt_shape(shape)}"
         f = observation(shape, psf)
-        ffts, fft_shape, boundary = rl_fft_plan(f, psf)
+        ffts, fft_shape, boundary = rl_fft_plan(f, psf, fft_census)
         ours, periodic, peer, floor = interleaved_rl_timings(
             f, psf, our_iterations, low, high, rounds, fft_shape)
         rows.append([f"{name} ({boundary})", peer.cell(), ours.cell(), f"{peer / ours:.2f}×",
