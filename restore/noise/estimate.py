@@ -290,7 +290,7 @@ def estimate_poisson_gaussian(image):
             a[unsaturated] for a in (residual, level_ring, level_local, energy))
     # Sorted by the ring level once (the levels, fitted in x's dtype, sort as the
     # data do): each level bin of every pass is then a contiguous run.
-    order = np.argsort(level_ring)
+    order = _argsort(level_ring)
     # the levels were measured from x - offset: the model's level is the data's own
     level_ring = level_ring[order].astype(np.float64)
     level_ring += offset
@@ -308,7 +308,7 @@ def estimate_poisson_gaussian(image):
 
     # a flat or quantised image fits a ≈ b ≈ 0: the floor keeps the ratio
     # energy / predicted finite (a tiny absolute floor overflowed it)
-    scale = max(float(np.median(energy)), float(np.abs(level_ring).max()) * 1e-12,
+    scale = max(float(_median(energy)), float(np.abs(level_ring).max()) * 1e-12,
                 np.finfo(float).tiny)
     # first pass: every pixel, robust (MAD) variances
     levels, variances, counts = _binned_variances(
@@ -447,6 +447,30 @@ def _noise_samples(x, *, minimum):
             energy += np.square(d, out=d)
     flat = [np.ravel(a) for a in (residual, level_ring, level_local)]
     return (*flat, energy.ravel(), inner)
+
+
+def _argsort(values):
+    """``np.argsort(values)`` of a flat array, for float32 a sort of 64-bit keys.
+
+    The keys are the values' bits made to order as the numbers do, above each
+    index: NumPy sorts those with SIMD, its argsort does not (3× the time).
+    """
+    if values.dtype != np.float32 or values.size >= 2**32:
+        return np.argsort(values)
+    bits = values.view(np.uint32)
+    negative = bits >= np.uint32(2**31)
+    keys = np.where(negative, ~bits, bits | np.uint32(2**31)).astype(np.uint64)
+    keys <<= np.uint64(32)
+    keys |= np.arange(values.size, dtype=np.uint64)
+    keys.sort()
+    return (keys & np.uint64(2**32 - 1)).astype(np.intp)
+
+
+def _median(values):
+    """``np.median(values)`` of a flat array by a sort (SIMD: faster than its partition)."""
+    ordered = np.sort(values)
+    middle = values.size // 2
+    return ordered[middle] if values.size % 2 else ordered[middle - 1:middle + 1].mean()
 
 
 def _binned_variances(residual, level_ring, level_local, nbins, *, robust):
