@@ -297,9 +297,9 @@ def estimate_poisson_gaussian(image):
     level_local = level_local[order].astype(np.float64)
     level_local += offset
     energy = energy[order]
-    residual = residual[order].astype(np.float64)
-    magnitude = np.abs(residual)
-    squares = np.square(residual, out=residual)
+    residual = residual[order]
+    magnitude = np.abs(residual)  # in x's dtype, for the medians
+    squares = np.square(residual.astype(np.float64))
     # Sum of squared autocorrelations of the residual filter: how many neighbouring
     # residuals one pixel's noise reaches (it sets the bins' standard errors).
     autocorrelation = np.convolve(_DIFFERENCE, _DIFFERENCE) / np.sum(_DIFFERENCE**2)
@@ -321,7 +321,7 @@ def estimate_poisson_gaussian(image):
             ratio = energy / predicted
             keep = ratio <= np.median(ratio)
         levels, variances, counts = _binned_variances(
-            squares[keep], level_ring[keep], level_local[keep], nbins, robust=False)
+            squares, level_ring, level_local, nbins, robust=False, keep=keep)
         a, b = _fit_affine(levels, variances, counts, correlation)
     return PoissonGaussianEstimate(a=float(a), b=float(b))
 
@@ -473,37 +473,52 @@ def _median(values):
     return ordered[middle] if values.size % 2 else ordered[middle - 1:middle + 1].mean()
 
 
-def _binned_variances(residual, level_ring, level_local, nbins, *, robust):
+def _binned_variances(values, level_ring, level_local, nbins, *, robust, keep=None):
     """Per level bin: mean local level, variance of the residual, pixel count.
 
     The samples come sorted by `level_ring`, so that each bin is a contiguous
-    run of them (`residual` is |r| when `robust`, r² otherwise, float64).
+    run of them; `keep` (a mask) picks those that count, None all. `values`
+    are |r| when `robust` (a MAD per bin), r² (float64) otherwise.
     """
-    edges = _sorted_quantiles(level_ring, np.linspace(0, 1, nbins + 1))
+    size = level_ring.size
+    where = None if keep is None else np.flatnonzero(keep)
+    n = size if where is None else where.size
+    edges = _sorted_quantiles(level_ring, np.linspace(0, 1, nbins + 1), n, where)
     bounds = np.concatenate([[0], np.searchsorted(level_ring, edges[1:-1], side="left"),
-                             [level_ring.size]])
-    minimum = max(50, residual.size // (4 * nbins))
-    counts = np.diff(bounds)
-    level_sums = np.array([level_local[i:j].sum() for i, j in zip(bounds[:-1], bounds[1:])])
+                             [size]])
+    runs = list(zip(bounds[:-1], bounds[1:]))
+    minimum = max(50, n // (4 * nbins))
+    if keep is None:
+        counts = np.diff(bounds)
+    else:
+        counts = np.array([np.count_nonzero(keep[i:j]) for i, j in runs])
+        # the samples left out add zeros to the sums (one pass, not a copy per array)
+        level_local = np.where(keep, level_local, 0.0)
+        if not robust:
+            values = np.where(keep, values, 0.0)
+    level_sums = np.array([level_local[i:j].sum() for i, j in runs])
     if robust:
         variances = np.array([
-            (np.median(residual[i:j]) / _MAD_TO_SIGMA) ** 2 if j > i else 0.0
-            for i, j in zip(bounds[:-1], bounds[1:])])
+            (float(_median(values[i:j] if keep is None else values[i:j][keep[i:j]]))
+             / _MAD_TO_SIGMA) ** 2 if k else 0.0
+            for (i, j), k in zip(runs, counts)])
     else:
-        variances = np.array([residual[i:j].sum() for i, j in zip(bounds[:-1], bounds[1:])])
+        variances = np.array([values[i:j].sum() for i, j in runs])
         variances /= np.maximum(counts, 1)
     used = counts >= minimum
     return (level_sums[used] / counts[used], variances[used],
             counts[used].astype(float))
 
 
-def _sorted_quantiles(values, q):
-    """``np.quantile(values, q)`` (its default, linear method) of sorted `values`."""
-    n = values.size
+def _sorted_quantiles(values, q, n, where=None):
+    """``np.quantile(values[where], q)`` (its default, linear method) of sorted
+    `values`, `n` of them in all (`where` None: all of `values`)."""
     virtual = n * q + (1 - q) - 1  # numpy's virtual index for alpha = beta = 1
     below = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
     above = np.clip(below + 1, 0, n - 1)
     gamma = virtual - below
+    if where is not None:
+        below, above = where[below], where[above]
     a, b = values[below], values[above]
     difference = b - a
     result = a + difference * gamma
