@@ -284,18 +284,17 @@ def estimate_poisson_gaussian(image):
         )
     residual, level_ring, level_local, energy, inner = samples
     unsaturated = ~_saturated(x)[inner].ravel()  # clipped areas are flat but noiseless
-    kept = int(np.count_nonzero(unsaturated))
-    if 5000 <= kept < unsaturated.size:
-        residual, level_ring, level_local, energy = (
-            a[unsaturated] for a in (residual, level_ring, level_local, energy))
     # Sorted by the ring level once (the levels, fitted in x's dtype, sort as the
     # data do): each level bin of every pass is then a contiguous run.
     order = _argsort(level_ring)
-    # the levels were measured from x - offset: the model's level is the data's own
+    kept = int(np.count_nonzero(unsaturated))
+    if 5000 <= kept < unsaturated.size:
+        order = order[unsaturated[order]]  # still in level order
+    # the levels were measured from x - offset: the model's level is the data's
+    # own (the local levels get it back in their bins' sums)
     level_ring = level_ring[order].astype(np.float64)
     level_ring += offset
-    level_local = level_local[order].astype(np.float64)
-    level_local += offset
+    level_local = level_local[order]
     energy = energy[order]
     residual = residual[order]
     magnitude = np.abs(residual)  # in x's dtype, for the medians
@@ -312,7 +311,7 @@ def estimate_poisson_gaussian(image):
                 np.finfo(float).tiny)
     # first pass: every pixel, robust (MAD) variances
     levels, variances, counts = _binned_variances(
-        magnitude, level_ring, level_local, nbins, robust=True)
+        magnitude, level_ring, level_local, offset, nbins, robust=True)
     a, b = _fit_affine(levels, variances, counts, correlation)
     for _ in range(2):  # then leave structure out with the model of the pass before
         predicted = np.maximum(a * level_ring + b, 1e-12 * scale)
@@ -321,7 +320,7 @@ def estimate_poisson_gaussian(image):
             ratio = energy / predicted
             keep = ratio <= np.median(ratio)
         levels, variances, counts = _binned_variances(
-            squares, level_ring, level_local, nbins, robust=False, keep=keep)
+            squares, level_ring, level_local, offset, nbins, robust=False, keep=keep)
         a, b = _fit_affine(levels, variances, counts, correlation)
     return PoissonGaussianEstimate(a=float(a), b=float(b))
 
@@ -473,12 +472,13 @@ def _median(values):
     return ordered[middle] if values.size % 2 else ordered[middle - 1:middle + 1].mean()
 
 
-def _binned_variances(values, level_ring, level_local, nbins, *, robust, keep=None):
+def _binned_variances(values, level_ring, level_local, offset, nbins, *, robust, keep=None):
     """Per level bin: mean local level, variance of the residual, pixel count.
 
     The samples come sorted by `level_ring`, so that each bin is a contiguous
     run of them; `keep` (a mask) picks those that count, None all. `values`
-    are |r| when `robust` (a MAD per bin), r² (float64) otherwise.
+    are |r| when `robust` (a MAD per bin), r² (float64) otherwise; the local
+    levels are measured from `offset`.
     """
     size = level_ring.size
     where = None if keep is None else np.flatnonzero(keep)
@@ -496,7 +496,8 @@ def _binned_variances(values, level_ring, level_local, nbins, *, robust, keep=No
         level_local = np.where(keep, level_local, 0.0)
         if not robust:
             values = np.where(keep, values, 0.0)
-    level_sums = np.array([level_local[i:j].sum() for i, j in runs])
+    level_sums = np.array([level_local[i:j].sum(dtype=np.float64) for i, j in runs])
+    level_sums += counts * offset
     if robust:
         variances = np.array([
             (float(_median(values[i:j] if keep is None else values[i:j][keep[i:j]]))
