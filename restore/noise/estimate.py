@@ -290,20 +290,22 @@ def estimate_poisson_gaussian(image):
     kept = int(np.count_nonzero(unsaturated))
     if 5000 <= kept < unsaturated.size:
         order = order[unsaturated[order]]  # still in level order
-    # the levels were measured from x - offset: the model's level is the data's
-    # own (the local levels get it back in their bins' sums)
+    # the levels were measured from x - offset: the model's level is the data's own
     level_ring = level_ring[order].astype(np.float64)
     level_ring += offset
-    level_local = level_local[order]
     energy = energy[order]
     residual = residual[order]
     magnitude = np.abs(residual)  # in x's dtype, for the medians
-    squares = np.square(residual.astype(np.float64))
+    # r² and the local level side by side, for the sums of the later passes
+    stacked = np.empty((2, order.size))
+    np.square(residual, out=stacked[0], dtype=np.float64)
+    np.add(level_local[order], offset, out=stacked[1], dtype=np.float64)
+    level_local = stacked[1]
     # Sum of squared autocorrelations of the residual filter: how many neighbouring
     # residuals one pixel's noise reaches (it sets the bins' standard errors).
     autocorrelation = np.convolve(_DIFFERENCE, _DIFFERENCE) / np.sum(_DIFFERENCE**2)
     correlation = float(np.sum(autocorrelation**2)) ** x.ndim
-    nbins = int(np.clip(squares.size // 4000, 4, 16))
+    nbins = int(np.clip(order.size // 4000, 4, 16))
 
     # a flat or quantised image fits a ≈ b ≈ 0: the floor keeps the ratio
     # energy / predicted finite (a tiny absolute floor overflowed it)
@@ -311,7 +313,7 @@ def estimate_poisson_gaussian(image):
                 np.finfo(float).tiny)
     # first pass: every pixel, robust (MAD) variances
     levels, variances, counts = _binned_variances(
-        magnitude, level_ring, level_local, offset, nbins, robust=True)
+        magnitude, level_ring, level_local, nbins, robust=True)
     a, b = _fit_affine(levels, variances, counts, correlation)
     for _ in range(2):  # then leave structure out with the model of the pass before
         predicted = np.maximum(a * level_ring + b, 1e-12 * scale)
@@ -320,7 +322,7 @@ def estimate_poisson_gaussian(image):
             ratio = energy / predicted
             keep = ratio <= np.median(ratio)
         levels, variances, counts = _binned_variances(
-            squares, level_ring, level_local, offset, nbins, robust=False, keep=keep)
+            stacked, level_ring, None, nbins, robust=False, keep=keep)
         a, b = _fit_affine(levels, variances, counts, correlation)
     return PoissonGaussianEstimate(a=float(a), b=float(b))
 
@@ -472,54 +474,56 @@ def _median(values):
     return ordered[middle] if values.size % 2 else ordered[middle - 1:middle + 1].mean()
 
 
-def _binned_variances(values, level_ring, level_local, offset, nbins, *, robust, keep=None):
+def _binned_variances(values, level_ring, level_local, nbins, *, robust, keep=None):
     """Per level bin: mean local level, variance of the residual, pixel count.
 
     The samples come sorted by `level_ring`, so that each bin is a contiguous
     run of them; `keep` (a mask) picks those that count, None all. `values`
-    are |r| when `robust` (a MAD per bin), r² (float64) otherwise; the local
-    levels are measured from `offset`.
+    are |r| when `robust` (a MAD per bin, all samples), else the rows r² and
+    local level of one float64 array (`level_local` is then unused).
     """
     size = level_ring.size
-    where = None if keep is None else np.flatnonzero(keep)
-    n = size if where is None else where.size
-    edges = _sorted_quantiles(level_ring, np.linspace(0, 1, nbins + 1), n, where)
+    if keep is None:
+        n, ranks = size, None
+    else:
+        ranks = np.cumsum(keep, dtype=np.intp)  # kept samples up to each one
+        n = int(ranks[-1])
+    edges = _sorted_quantiles(level_ring, np.linspace(0, 1, nbins + 1), n, ranks)
     bounds = np.concatenate([[0], np.searchsorted(level_ring, edges[1:-1], side="left"),
                              [size]])
-    runs = list(zip(bounds[:-1], bounds[1:]))
     minimum = max(50, n // (4 * nbins))
-    if keep is None:
+    if ranks is None:
         counts = np.diff(bounds)
     else:
-        counts = np.array([np.count_nonzero(keep[i:j]) for i, j in runs])
-        # the samples left out add zeros to the sums (one pass, not a copy per array)
-        level_local = np.where(keep, level_local, 0.0)
-        if not robust:
-            values = np.where(keep, values, 0.0)
-    level_sums = np.array([level_local[i:j].sum(dtype=np.float64) for i, j in runs])
-    level_sums += counts * offset
+        counts = np.diff(np.concatenate([[0], ranks])[bounds])
+    runs = np.flatnonzero(bounds[1:] > bounds[:-1])  # the bins with samples in them
     if robust:
+        level_sums = np.zeros(nbins)
+        level_sums[runs] = np.add.reduceat(level_local, bounds[runs])
         variances = np.array([
-            (float(_median(values[i:j] if keep is None else values[i:j][keep[i:j]]))
-             / _MAD_TO_SIGMA) ** 2 if k else 0.0
-            for (i, j), k in zip(runs, counts)])
+            (float(_median(values[i:j])) / _MAD_TO_SIGMA) ** 2 if j > i else 0.0
+            for i, j in zip(bounds[:-1], bounds[1:])])
     else:
-        variances = np.array([values[i:j].sum() for i, j in runs])
-        variances /= np.maximum(counts, 1)
+        # the samples left out add zeros to the sums: one pass, then one sum per bin
+        sums = np.zeros((2, nbins))
+        sums[:, runs] = np.add.reduceat(np.where(keep, values, 0.0), bounds[runs], axis=1)
+        variances = sums[0] / np.maximum(counts, 1)
+        level_sums = sums[1]
     used = counts >= minimum
     return (level_sums[used] / counts[used], variances[used],
             counts[used].astype(float))
 
 
-def _sorted_quantiles(values, q, n, where=None):
-    """``np.quantile(values[where], q)`` (its default, linear method) of sorted
-    `values`, `n` of them in all (`where` None: all of `values`)."""
+def _sorted_quantiles(values, q, n, ranks=None):
+    """``np.quantile`` (its default, linear method) of the `n` samples of sorted
+    `values` that count: all of them, or with `ranks` (the cumulative count of
+    those that do) the ones where the count steps up."""
     virtual = n * q + (1 - q) - 1  # numpy's virtual index for alpha = beta = 1
     below = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
     above = np.clip(below + 1, 0, n - 1)
     gamma = virtual - below
-    if where is not None:
-        below, above = where[below], where[above]
+    if ranks is not None:  # rank k is the sample where the count first reaches k + 1
+        below, above = (np.searchsorted(ranks, k + 1, side="left") for k in (below, above))
     a, b = values[below], values[above]
     difference = b - a
     result = a + difference * gamma
