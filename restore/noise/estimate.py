@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pywt
 
-from .._backend import to_host
+from .._backend import row_blocks, to_host
 from .._channels import channels
 from .._checks import check_image
 
@@ -376,20 +376,40 @@ def _noise_samples(x, *, minimum):
 
     None when `x` has too few pixels away from its borders (fewer than `minimum`,
     or an axis too short for the filters). Every filter is computed only where
-    it is read, the inner pixels (a "valid" correlation of a crop of `x`).
+    it is read, the inner pixels (a "valid" correlation of a crop of `x`), in
+    blocks of rows along axis 0 on the FFT threads (NumPy's ufuncs release the
+    GIL): each block reads its rows and `border` more on either side, and
+    computes what one call on the whole would, pixel for pixel.
     """
+    ndim = x.ndim
+    width = _RING_WIDTH[ndim]
+    radius = int(4 * _DETECTOR_SCALE + 0.5)
+    border = max(radius, width // 2) + 1  # pixels whose filters reach past the edge
+    if min(x.shape) <= 2 * border + 4:
+        return None
+    inner = tuple(slice(border, -border) for _ in range(ndim))
+    shape = tuple(n - 2 * border for n in x.shape)
+    if math.prod(shape) < minimum:
+        return None
+    outputs = [np.empty(shape, dtype=x.dtype) for _ in range(4)]
+
+    def block(start, stop):
+        for out, part in zip(outputs, _filters(x[start:stop + 2 * border], border)):
+            out[start:stop] = part
+
+    row_blocks(block, outputs[0])
+    return (*(out.ravel() for out in outputs), inner)
+
+
+def _filters(x, border):
+    """:func:`_noise_samples`' arrays (residual, ring level, local level,
+    detector energy) of the pixels `border` or more away from the edges of `x`."""
     from scipy import ndimage
 
     ndim = x.ndim
     width = _RING_WIDTH[ndim]
     s = _DETECTOR_SCALE
     radius = int(4 * s + 0.5)
-    border = max(radius, width // 2) + 1  # pixels whose filters reach past the edge
-    if min(x.shape) <= 2 * border + 4:
-        return None
-    inner = tuple(slice(border, -border) for _ in range(ndim))
-    if np.prod([n - 2 * border for n in x.shape]) < minimum:
-        return None
 
     def separable(taps_per_axis):
         """`x` correlated with an outer product of odd-length taps, on the inner pixels."""
@@ -446,8 +466,7 @@ def _noise_samples(x, *, minimum):
             energy = np.square(d, out=d)
         else:
             energy += np.square(d, out=d)
-    flat = [np.ravel(a) for a in (residual, level_ring, level_local)]
-    return (*flat, energy.ravel(), inner)
+    return residual, level_ring, level_local, energy
 
 
 def _argsort(values):
