@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pywt
 
-from .._backend import row_blocks, to_host
+from .._backend import on_threads, row_blocks, to_host
 from .._channels import channels
 from .._checks import check_image
 
@@ -290,16 +290,29 @@ def estimate_poisson_gaussian(image):
     kept = int(np.count_nonzero(unsaturated))
     if 5000 <= kept < unsaturated.size:
         order = order[unsaturated[order]]  # still in level order
-    # the levels were measured from x - offset: the model's level is the data's own
-    level_ring = level_ring[order].astype(np.float64)
-    level_ring += offset
-    energy = energy[order]
-    residual = residual[order]
-    magnitude = np.abs(residual)  # in x's dtype, for the medians
-    # r² and the local level side by side, for the sums of the later passes
+    # The arrays in level order, on the FFT threads (gathers release the GIL).
+    # The levels were measured from x - offset: the model's level is the data's
+    # own. r² and the local level side by side, for the sums of the later passes.
     stacked = np.empty((2, order.size))
-    np.square(residual, out=stacked[0], dtype=np.float64)
-    np.add(level_local[order], offset, out=stacked[1], dtype=np.float64)
+
+    def ring():
+        levels = np.add(level_ring[order], offset, dtype=np.float64)
+        return levels, float(np.abs(levels).max())
+
+    def detectors():
+        ordered = energy[order]
+        return ordered, float(_median(ordered))
+
+    def residuals():
+        ordered = residual[order]
+        np.square(ordered, out=stacked[0], dtype=np.float64)
+        return np.abs(ordered)  # in x's dtype, for the medians
+
+    def local():
+        np.add(level_local[order], offset, out=stacked[1], dtype=np.float64)
+
+    (level_ring, top), (energy, median_energy), magnitude, _ = on_threads(
+        lambda step: step(), [ring, detectors, residuals, local])
     level_local = stacked[1]
     # Sum of squared autocorrelations of the residual filter: how many neighbouring
     # residuals one pixel's noise reaches (it sets the bins' standard errors).
@@ -309,8 +322,7 @@ def estimate_poisson_gaussian(image):
 
     # a flat or quantised image fits a ≈ b ≈ 0: the floor keeps the ratio
     # energy / predicted finite (a tiny absolute floor overflowed it)
-    scale = max(float(_median(energy)), float(np.abs(level_ring).max()) * 1e-12,
-                np.finfo(float).tiny)
+    scale = max(median_energy, top * 1e-12, np.finfo(float).tiny)
     # first pass: every pixel, robust (MAD) variances
     levels, variances, counts = _binned_variances(
         magnitude, level_ring, level_local, nbins, robust=True)
