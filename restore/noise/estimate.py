@@ -514,19 +514,14 @@ def _binned_variances(values, level_ring, level_local, nbins, *, robust, keep=No
     local level of one float64 array (`level_local` is then unused).
     """
     size = level_ring.size
-    if keep is None:
-        n, ranks = size, None
-    else:
-        ranks = np.cumsum(keep, dtype=np.intp)  # kept samples up to each one
-        n = int(ranks[-1])
-    edges = _sorted_quantiles(level_ring, np.linspace(0, 1, nbins + 1), n, ranks)
+    where = None if keep is None else np.flatnonzero(keep)  # the kept samples
+    n = size if where is None else where.size
+    edges = _sorted_quantiles(level_ring, np.linspace(0, 1, nbins + 1), n, where)
     bounds = np.concatenate([[0], np.searchsorted(level_ring, edges[1:-1], side="left"),
                              [size]])
     minimum = max(50, n // (4 * nbins))
-    if ranks is None:
-        counts = np.diff(bounds)
-    else:
-        counts = np.diff(np.concatenate([[0], ranks])[bounds])
+    # kept samples per bin (those before each bound: a search in `where`)
+    counts = np.diff(bounds if where is None else np.searchsorted(where, bounds))
     runs = np.flatnonzero(bounds[1:] > bounds[:-1])  # the bins with samples in them
     if robust:
         level_sums = np.zeros(nbins)
@@ -545,16 +540,15 @@ def _binned_variances(values, level_ring, level_local, nbins, *, robust, keep=No
             counts[used].astype(float))
 
 
-def _sorted_quantiles(values, q, n, ranks=None):
+def _sorted_quantiles(values, q, n, where=None):
     """``np.quantile`` (its default, linear method) of the `n` samples of sorted
-    `values` that count: all of them, or with `ranks` (the cumulative count of
-    those that do) the ones where the count steps up."""
+    `values` that count: all of them, or those at the indices `where`."""
     virtual = n * q + (1 - q) - 1  # numpy's virtual index for alpha = beta = 1
     below = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
     above = np.clip(below + 1, 0, n - 1)
     gamma = virtual - below
-    if ranks is not None:  # rank k is the sample where the count first reaches k + 1
-        below, above = (np.searchsorted(ranks, k + 1, side="left") for k in (below, above))
+    if where is not None:
+        below, above = where[below], where[above]
     a, b = values[below], values[above]
     difference = b - a
     result = a + difference * gamma
