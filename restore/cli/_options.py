@@ -74,8 +74,9 @@ class NumberOrWord(click.ParamType):
 
     The number is checked by :func:`restore._checks.check_number` (or
     :func:`~restore._checks.check_integer`), so the shell refuses a value with
-    the sentence Python uses: ``Invalid value for '--lam': lam must be a finite
-    positive number or 'auto', got -1.0``.
+    the sentence Python uses, naming the option and the value as typed:
+    ``Invalid value for '--lam': --lam must be a finite positive number or
+    'auto', got '-1'``.
 
     Parameters
     ----------
@@ -99,6 +100,7 @@ class NumberOrWord(click.ParamType):
         return self._metavar
 
     def convert(self, value, param, ctx):
+        typed = value
         if isinstance(value, str):
             text = value.strip().lower()
             if text in self.words:
@@ -107,13 +109,18 @@ class NumberOrWord(click.ParamType):
                 value = int(text) if self.integer else float(text)
             except ValueError:
                 pass  # the text itself, refused below by name
-        name = param.name if param is not None and param.name else "value"
+        flags = [opt for opt in getattr(param, "opts", ()) if opt.startswith("--")]
+        name = flags[0] if flags else (param.name if param is not None and param.name
+                                       else "value")
         try:
             if self.integer:
                 return check_integer(name, value, words=self.words)
             return check_number(name, value, bound=self.bound, words=self.words)
         except ValueError as error:
-            self.fail(str(error), param, ctx)
+            message = str(error)
+            if isinstance(typed, str) and ", got " in message:  # the value as typed
+                message = message.rsplit(", got ", 1)[0] + f", got {typed!r}"
+            self.fail(message, param, ctx)
 
 
 PSF_SPEC = PsfSpec()
