@@ -19,7 +19,7 @@ import click
 
 import restore
 from restore import io as image_io
-from restore._backend import cupy_available, to_gpu, to_host
+from restore._backend import cupy_available, require_gpu, to_gpu, to_host
 from restore._checks import check_finite, check_psf_fits
 from restore.cli import _warning_text
 
@@ -39,11 +39,18 @@ def _progress_display(quiet, stream=None):
     return restore.progress.show(stream)
 
 
+def _uses_gpu(device, *, gpu_capable=True):
+    """True when `--device` means the GPU: "gpu" (ValueError without one), or
+    "auto" with a GPU present for a solver that can use it."""
+    if device == "gpu":
+        require_gpu()
+        return True
+    return device == "auto" and gpu_capable and cupy_available()
+
+
 def _to_device(image, device, *, gpu_capable=True):
     """The image on the chosen device; True when it is on the GPU."""
-    if device == "gpu":
-        return to_gpu(image), True
-    if device == "auto" and gpu_capable and cupy_available():
+    if _uses_gpu(device, gpu_capable=gpu_capable):
         return to_gpu(image), True
     return image, False
 

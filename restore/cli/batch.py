@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from restore._backend import cupy_available, require_gpu
-from restore.cli._files import _is_terminal
+from restore.cli._files import _is_terminal, _uses_gpu
 from restore.cli._options import PSF_SPEC, device_option, quiet_option
 from restore.stacks.batch import DTYPES, run_batch
 
@@ -145,14 +144,11 @@ def batch_command(ctx, inputs, method, psf_specs, out_dir, memory_limit, per_sli
         raise click.UsageError("no INPUTS given; name stack files, folders or glob "
                                "patterns", ctx=ctx)
     options = solver_options(method, tokens, parent=ctx.parent)
-    if device == "gpu":  # each chunk is moved to the GPU for its solve, and back
-        try:
-            require_gpu()
-        except ValueError as error:
-            raise ValueError(f"--device gpu: {error}") from None
-        options["device"] = "gpu"
-    elif device == "auto" and method != "wavelet" and cupy_available():
-        options["device"] = "gpu"  # as the single-file commands: the GPU when there is one
+    try:  # each chunk is moved to the GPU for its solve, and back
+        if _uses_gpu(device, gpu_capable=method != "wavelet"):
+            options["device"] = "gpu"
+    except ValueError as error:
+        raise ValueError(f"--device gpu: {error}") from None
     stream = sys.stderr
     summary = run_batch(
         paths, method=method, psf=list(psf_specs), out=out_dir, memory_limit=memory_limit,

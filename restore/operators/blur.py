@@ -44,6 +44,7 @@ from .._backend import (
     rfftn,
     to_host,
 )
+from .._checks import check_psf_fits
 from .boundaries import FORWARD_BOUNDARIES, check_boundary, extend, grid_layout, is_mirror_symmetric
 from .inputs import prepare
 
@@ -168,11 +169,8 @@ class Blur:
                 f"psf has {psf.ndim} dimensions but the image has {len(shape)}; "
                 "give a PSF with one axis per image axis"
             )
-        if boundary == "periodic" and any(k > n for k, n in zip(psf.shape, shape)):
-            raise ValueError(
-                f"psf of shape {psf.shape} is larger than the image {shape}; "
-                "crop the PSF or use a larger image"
-            )
+        if boundary == "periodic":  # the other modes pad past any PSF
+            check_psf_fits(psf.shape, shape)
         self.xp = xp
         self.boundary = boundary
         self.shape = shape
@@ -479,7 +477,8 @@ def blur(image, psf, *, boundary="reflect"):
     (32, 32)
     """
     check_boundary(boundary, FORWARD_BOUNDARIES)
-    # a PSF longer than the image (a thin stack) is fine but on a periodic grid
-    image, psf, _ = prepare(image, psf, psf_may_exceed=boundary != "periodic")
+    # a PSF longer than the image (a thin stack) is fine but on a periodic grid,
+    # which Blur refuses
+    image, psf, _ = prepare(image, psf, psf_may_exceed=True)
     return Blur(psf, image.shape, boundary=boundary, dtype=image.dtype).apply(image)
 
