@@ -14,6 +14,7 @@ from .._channels import per_channel
 from .._checks import check_image
 from .._display import format_parameters, format_value, html_table
 from ..operators import mirror_out, prepare
+from .. import params
 from ..params import search_limit
 
 
@@ -85,10 +86,14 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
 
     def restore_channel(channel):
         f, h, _ = prepare(channel, psf, xp=xp, psf_may_exceed=True)
+        observed = f
         f, crop = mirror_out(f, h.shape)
-        if crop is not None:
+        if crop is None:
+            estimate, *record = core(f, h, xp)
+        else:
             _warn_mirrored(method, h.shape, crop)
-        estimate, *record = core(f, h, xp)
+            with params.noise_measured_on(observed):  # not on the mirrored copy
+                estimate, *record = core(f, h, xp)
         records.append(record)
         return estimate if crop is None else estimate[crop]
 
