@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import restore
+from restore import params
 from restore._backend import require_gpu, to_gpu, to_host
 from restore.operators import (
     PIECE_BOUNDARIES,
@@ -119,6 +120,8 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     on_gpu = options.pop("device", "cpu") == "gpu"
     block = np.asarray(block, dtype=np.float32)
     work, crop = mirror_out(block, psf.shape)
+    # automatic choices read σ̂ off the block itself, not its mirrored-out copy
+    noise = contextlib.nullcontext() if crop is None else params.noise_measured_on(block)
     del block
     if on_gpu:
         work = to_gpu(work)
@@ -129,7 +132,7 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
         work, window = extend_piece(work, psf.shape, mode, cut)
         options["boundary"] = "periodic"
         shared = reusing_otfs()  # the chunks' grids are mostly one shape: one PSF FFT
-    with shared:
+    with shared, noise:
         if wiener_model is not None:
             result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
             solved = (result, None)
