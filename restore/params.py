@@ -169,7 +169,7 @@ def search_limit(value, low, high, *, margin=1.05):
 
 
 def gcv_lambda(data_power, otf_power, reg_power, weights, *,
-               lam_range=GCV_LAMBDA_RANGE):
+               lam_range=GCV_LAMBDA_RANGE, return_score=False):
     """λ minimising generalised cross-validation for a Fourier-diagonal filter.
 
     The filter is ``A(λ) = |H|² / (|H|² + λ |R|²)``; GCV is
@@ -182,11 +182,14 @@ def gcv_lambda(data_power, otf_power, reg_power, weights, *,
         |F|², |H|² and |R|² on the real-FFT half spectrum.
     weights : ndarray
         :func:`rfft_weights`, broadcast along the last axis.
+    return_score : bool, optional
+        Also return GCV's value at the chosen λ: an estimate of the predictive
+        risk, comparable between regularisers |R|² of the same data.
 
     Returns
     -------
-    float
-        The chosen λ.
+    float or (float, float)
+        The chosen λ (and its GCV score).
     """
 
     # GCV is a ratio of sums over frequencies: an even subsample of a large
@@ -210,7 +213,10 @@ def gcv_lambda(data_power, otf_power, reg_power, weights, *,
     best = int(np.argmin(values))
     a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     # 12 golden steps narrow log λ to 0.3 % of the bracket (under 0.4 % in λ)
-    return math.exp(_golden_minimum(gcv, a, b, iterations=12))
+    log_lam = _golden_minimum(gcv, a, b, iterations=12)
+    if return_score:
+        return math.exp(log_lam), gcv(log_lam)
+    return math.exp(log_lam)
 
 
 def _every(a, shape, stride):
@@ -436,14 +442,26 @@ class PowerLawSpectrum:
         return k2
 
 
-def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None):
+def signal_variance_nsr(f, sigma):
+    """The flat noise-to-signal ratio σ²/(var f − σ²) of the classic Wiener filter.
+
+    The signal's variance is the data's less the noise's (at least σ² itself,
+    so the ratio is at most 1). A fallback for spectrum-shaped choices.
+    """
+    noise = float(sigma) ** 2
+    return noise / max(float(array_module(f).var(f)) - noise, noise)
+
+
+def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None,
+                       return_score=False):
     """GCV's λ for the filter conj(H)/(|H|² + λ|R|²), from `f` on its own grid.
 
     `f` is tapered (:func:`periodogram`) and treated as periodic, so that
     border discontinuities and mirrored noise do not pass for "signal + white
     noise" in the spectrum GCV reads. `reg_power` is |R|² on ``f.shape``'s
     real-FFT half spectrum; `power` (`f`'s periodogram) and `otf_power`
-    (|H|² on `f`'s grid) save their computation when the caller has them.
+    (|H|² on `f`'s grid) save their computation when the caller has them;
+    `return_score` as in :func:`gcv_lambda`.
     """
     from .operators import Blur
 
@@ -455,6 +473,7 @@ def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None):
         otf_power,
         reg_power,
         rfft_weights(f.shape, xp, f.dtype),
+        return_score=return_score,
     )
 
 

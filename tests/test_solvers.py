@@ -438,11 +438,14 @@ def test_automatic_choice_at_a_search_limit_is_flagged(name, key):
     from skimage import data
 
     photo = data.camera()[::2, ::2].astype(np.float32)
-    with pytest.warns(restore.solvers.AutomaticChoiceWarning, match=f"automatic {key}=.*"
-                                                                     "lower end"):
+    with pytest.warns(restore.solvers.AutomaticChoiceWarning,
+                      match=f"GCV's {key} sat at the lower end.*signal-variance"):
         _, info = restore.SOLVERS[name](photo, "gauss:2", return_info=True)
     assert info.parameters["limit"] == f"{key} at lower search limit"
     assert "limit=" in info.summary()
+    method = info.parameters["nsr_method" if name == "wiener" else "lam_method"]
+    assert method == "signal variance (gcv at its lower limit)"
+    assert info.parameters[key] > restore.params.GCV_LAMBDA_FLOOR
 
 
 def test_automatic_choice_inside_its_range_is_not_flagged(camera_case, recwarn):

@@ -1,6 +1,7 @@
 """What every solver shares: :func:`run_solver` (the image checked, colour
 channels restored one at a time through :mod:`restore._channels`, timing), the
-result record :class:`RestoreInfo`, and :func:`flag_search_limit`. Options are
+result record :class:`RestoreInfo`, :func:`flag_search_limit` and
+:func:`gcv_with_fallback`. Options are
 checked with :mod:`restore._checks`; the iteration loop is in
 :mod:`restore.solvers._iterative`."""
 
@@ -157,3 +158,29 @@ def flag_search_limit(parameters, method, name, value, low, high, *, advice):
         f"range ({low:.4g}..{high:.4g}); the best value may lie beyond it and the result "
         f"may be poor: {advice}",
         AutomaticChoiceWarning, stacklevel=4)
+
+
+def gcv_with_fallback(parameters, method, name, value, fallback, *, method_key, advice):
+    """GCV's `value` of `name`, or `fallback` where GCV sat at its lower limit.
+
+    GCV's minimum runs to the floor of its range where the data are nearly
+    noise-free (the floor is then right) but also where its model does not
+    fit, as on a tall widefield PSF whose blur removes most of the spectrum:
+    Wiener fell 8 dB below the observation there. `fallback` (the classic
+    signal-variance choice, :func:`restore.params.signal_variance_nsr`) is
+    used when it is larger than the floor, and ``parameters[method_key]`` and
+    an :class:`AutomaticChoiceWarning` say so; elsewhere this is
+    :func:`flag_search_limit`. Returns the value to use.
+    """
+    low, high = params.GCV_LAMBDA_RANGE
+    if search_limit(value, low, high) != "lower" or not fallback > value:
+        flag_search_limit(parameters, method, name, value, low, high, advice=advice)
+        return value
+    parameters[name] = fallback
+    parameters[method_key] = "signal variance (gcv at its lower limit)"
+    parameters["limit"] = f"{name} at lower search limit"
+    warnings.warn(
+        f"{method}: GCV's {name} sat at the lower end of its search range ({low:.4g}); "
+        f"used the signal-variance choice {name}={fallback:.4g} instead: {advice}",
+        AutomaticChoiceWarning, stacklevel=4)
+    return fallback
