@@ -78,3 +78,28 @@ def test_closed_forms_fall_back_from_the_gcv_floor_under_a_tall_psf(name):
     assert info.parameters[key] == "signal variance (gcv at its lower limit)"
     assert any("signal-variance" in str(w.message) for w in caught)
     assert _gain(truth, x, f) > 0.5
+
+
+def test_noise_level_reads_the_spectrum_where_the_image_domain_fit_falls_short():
+    """The image-domain fit read 0.0019 on this volume; its noise is 0.0034."""
+    truth, f, psf = _widefield()
+    h = psf / psf.sum()
+    inner = (slice(6, -6),) * 3  # where a mirrored blur of the truth is exact enough
+    noise = float(np.std((f - restore.blur(truth, psf, boundary="reflect"))[inner]))
+    assert restore.params.noise_level(f) < 0.7 * noise
+    assert restore.params.noise_level(f, h) == pytest.approx(noise, rel=0.1)
+
+
+def test_richardson_lucy_stops_where_the_misfit_levels_off_above_the_noise(monkeypatch):
+    """With σ̂ far too low the discrepancy level is never reached; RL ran to its
+    500-iteration cap and fitted the noise. It now stops where the misfit
+    stalls, near its best iterate."""
+    truth, f, psf = _widefield()
+    monkeypatch.setattr(restore.params, "noise_level", lambda image, h=None: 1e-4)
+    trace = []
+    x, info = restore.richardson_lucy(
+        f, psf, return_info=True,
+        callback=lambda k, estimate: trace.append(_gain(truth, estimate, f)))
+    assert info.stop_reason == "misfit stalled"
+    assert info.iterations < 300
+    assert max(trace) - trace[-1] < 0.3

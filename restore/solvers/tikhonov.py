@@ -104,9 +104,8 @@ def _gcv_choice(f, h, regularizer, xp, parameters):
     if params.search_limit(lam, *params.GCV_LAMBDA_RANGE) is None:
         return lam  # the common case: no fallback to compute
     sigma = params.spectral_noise_sigma(power, otf_power, xp) or params.noise_sigma(f)
-    weights = xp.broadcast_to(params.rfft_weights(block.shape, xp, f.dtype), reg_power.shape)
-    mean_reg = float((weights * reg_power).sum() / weights.sum())
-    fallback = params.signal_variance_nsr(block, sigma) / mean_reg
+    fallback = (params.signal_variance_nsr(block, sigma)
+                / params.spectrum_mean(reg_power, block.shape, xp))
     return gcv_with_fallback(parameters, "tikhonov", "lam", lam, fallback,
                              method_key="lam_method",
                              advice="check that the PSF matches the blur, or give lam")

@@ -123,7 +123,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         rho = check_number("rho", rho, bound="positive")
 
     def core(f, h, xp):
-        sigma = params.noise_level(f)
+        sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
         domain = WorkDomain(h, f, mode)
         signed = params.looks_signed(f, sigma)

@@ -135,7 +135,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         image = to_host(image)
 
     def core(f, h, xp):
-        sigma = params.noise_level(f)
+        sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
