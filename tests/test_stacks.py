@@ -21,6 +21,7 @@ from restore.operators import extend_piece
 from restore.stacks import batch as batch_module
 from restore.stacks.batch import run_batch
 from restore.stacks.psfs import psfs_for
+from restore.cli import main as cli_main
 
 PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
 SMALL_LIMIT = "2.5MB"  # cuts a 16 x 64 x 64 volume into 6 chunks (2 x 3) for RL
@@ -193,6 +194,29 @@ def test_a_volume_that_fits_is_restored_whole_exactly_as_the_solver():
     whole, info = restore.richardson_lucy(f, PSF3, iterations="auto", return_info=True)
     assert report.plan.whole and report.chosen["iterations"] == info.iterations
     np.testing.assert_array_equal(out, whole)
+
+
+def test_a_volume_that_fits_is_solved_once(monkeypatch, tmp_path):
+    """The solve and its info were two names for one task after dask fused the
+    graph: the volume was solved twice, at once (twice the time and memory)."""
+    calls = []
+    solver = restore.SOLVERS["richardson_lucy"]
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return solver(*args, **kwargs)
+
+    monkeypatch.setitem(restore.SOLVERS, "richardson_lucy", counted)
+    f = _observed().astype(np.float32)
+    deconvolve_stack(f, PSF3, method="rl", iterations=3, memory_limit="1GB",
+                     return_info=True)
+    assert calls == [f.shape]
+    calls.clear()
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, f)
+    code = cli_main(["batch", str(path), "--method", "rl", "--psf", "gauss:1.5,1,1",
+                 "--iterations", "3", "--out", str(tmp_path / "out"), "-q"])
+    assert code == 0 and calls == [f.shape]
 
 
 def test_thin_stack_with_a_deeper_psf_is_restored():

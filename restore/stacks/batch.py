@@ -27,8 +27,8 @@ from ..io import atomic_output, convert
 from ..operators import forget_otfs
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
-from .process import VolumeSource, chosen_parameters, decide, piece_mode, restore_volume, \
-    solver_for
+from .process import (COMPUTE_OPTIMIZED, VolumeSource, chosen_parameters, decide, piece_mode,
+                      restore_volume, solver_for)
 from .psfs import psfs_for
 from .stackio import SPATIAL, atomic_directory, open_stack, record_json, \
     region_reader, write_tiff, write_zarr_begin
@@ -244,7 +244,7 @@ def _compute(*things, scheduler, workers, callback):
     import dask
 
     if scheduler != "threads":
-        return dask.compute(*things, scheduler=scheduler)
+        return dask.compute(*things, scheduler=scheduler, optimize_graph=COMPUTE_OPTIMIZED)
     import dask.threaded
 
     pool = ThreadPoolExecutor(workers)
@@ -252,7 +252,8 @@ def _compute(*things, scheduler, workers, callback):
         with callback if callback is not None else contextlib.nullcontext():
             # the threaded scheduler itself: the name "threads" has dask import
             # distributed (seconds) to look for a default client first
-            return dask.compute(*things, scheduler=dask.threaded.get, pool=pool)
+            return dask.compute(*things, scheduler=dask.threaded.get, pool=pool,
+                                optimize_graph=COMPUTE_OPTIMIZED)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         forget_otfs()  # the chunks' shared OTF
