@@ -116,7 +116,8 @@ CANDIDATE_EXPONENTS = (0.0, -1.0, -2.0, -3.0)
 
 
 def _automatic_nsr(f, h, work_shape, xp):
-    """NSR(k) = c·|k|^(−β) on `work_shape`: spectrum shape fitted (or chosen by GCV), level by GCV."""
+    """NSR(k) = c·|k|^(−β) on `work_shape`: the spectrum's shape fitted to `f`
+    (or chosen by GCV where no power law fits), its level by GCV."""
     model, scale, parameters = nsr_model(f, h, xp)
     return model.reciprocal(work_shape, xp, f.dtype, scale=scale), parameters
 
