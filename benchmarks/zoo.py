@@ -18,7 +18,8 @@ Cases (``--list`` prints them with their sizes):
 - sparse 3-D fluorescence in photon counts (peak ~100 photons, background 10,
   Poisson + read noise 2 e⁻), background-subtracted (negatives present) and raw
   (the truth then includes the background, which every default model keeps);
-- a 3-D widefield-like volume whose PSF is taller than wide (``gauss:3,1.2,1.2``);
+- a 3-D widefield-like volume whose PSF is taller than wide (``gauss:3,1.2,1.2``),
+  and a thin stack of it (14 planes under a 17-plane PSF);
 - a star field: point sources of high dynamic range on a sky, Poisson noise.
 
 For every case and solver (``restore.SOLVERS``): the PSNR of the default call
@@ -238,7 +239,7 @@ def fluorescence(subtracted, shape=(24, 56, 56), spec="gauss:2,1.2,1.2", margin=
                      f"{read_noise:g}" + ("" if subtracted else "; truth includes background"))
 
 
-def widefield(shape=(32, 64, 64), spec="gauss:3,1.2,1.2", margin=12, seed=0):
+def widefield(shape=(32, 64, 64), spec="gauss:3,1.2,1.2", margin=12, seed=0, label=""):
     """Beads and filaments on [0, 1] under a PSF taller than wide, Poisson + read noise."""
     from scipy.ndimage import gaussian_filter
 
@@ -256,7 +257,7 @@ def widefield(shape=(32, 64, 64), spec="gauss:3,1.2,1.2", margin=12, seed=0):
     truth, clean = blurred_cropped(scene, psf, margin)
     observation = restore.noise.poisson_gaussian(np.maximum(clean, 0), peak=300,
                                                  read_noise=2, seed=seed)
-    return Case(f"3-D widefield beads+filaments / {spec}", "widefield", truth,
+    return Case(f"3-D widefield beads+filaments{label} / {spec}", "widefield", truth,
                 observation, psf, note="Poisson peak 300 + read noise 2")
 
 
@@ -301,6 +302,9 @@ def all_cases(quick):
     if not quick:
         cases.append(lambda: fluorescence(subtracted=False))
         cases.append(widefield)
+        # a thin stack: fewer planes than the PSF, which the solvers mirror out
+        cases.append(lambda: widefield(shape=(14, 64, 64), spec="gauss:2,1.2,1.2",
+                                       label=", thin stack (14 planes)"))
     cases.append(lambda: stars())
     return cases
 

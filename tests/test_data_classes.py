@@ -38,7 +38,7 @@ def _smooth_signal(seed=0, length=1024, margin=48):
     return truth, restore.noise.gaussian(clean, sigma=0.02, seed=seed), psf
 
 
-def _widefield(seed=0, shape=(32, 48, 48), margin=12):
+def _widefield(seed=0, shape=(32, 48, 48), margin=12, spec="gauss:3,1.2,1.2"):
     """Beads and filaments under a PSF taller than wide, Poisson peak 300 + read noise."""
     rng = np.random.default_rng(seed)
     full = tuple(n + 2 * margin for n in shape)
@@ -50,7 +50,7 @@ def _widefield(seed=0, shape=(32, 48, 48), margin=12):
                                 np.array(full) - 1))] = 1.0
     scene = gaussian_filter(scene, 0.6)
     scene /= scene.max()
-    psf = restore.psf.from_spec("gauss:3,1.2,1.2", ndim=3)
+    psf = restore.psf.from_spec(spec, ndim=3)
     truth, clean = _blurred_cropped(scene, psf, margin)
     observation = restore.noise.poisson_gaussian(np.maximum(clean, 0), peak=300,
                                                  read_noise=2, seed=seed)
@@ -67,16 +67,21 @@ def test_wiener_restores_a_smooth_signed_signal():
 
 
 @pytest.mark.parametrize("name", ["wiener", "tikhonov"])
-def test_closed_forms_fall_back_from_the_gcv_floor_under_a_tall_psf(name):
+@pytest.mark.parametrize("case", ["tall psf", "thin stack"])
+def test_closed_forms_raise_gcv_to_the_signal_variance_bound(name, case):
     """GCV ran to its floor on a widefield volume (Wiener 8 dB below the
-    observation); the signal-variance fallback restores it and says so."""
-    truth, f, psf = _widefield()
+    observation) and just above it on a thin stack (7.7 dB below); the
+    signal-variance bound restores both and the info says so."""
+    if case == "tall psf":
+        truth, f, psf = _widefield()
+    else:  # 14 planes under a 17-plane PSF: mirrored out, then solved
+        truth, f, psf = _widefield(shape=(14, 48, 48), spec="gauss:2,1.2,1.2")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         x, info = restore.SOLVERS[name](f, psf, return_info=True)
     key = "nsr_method" if name == "wiener" else "lam_method"
-    assert info.parameters[key] == "signal variance (gcv at its lower limit)"
-    assert any("signal-variance" in str(w.message) for w in caught)
+    assert info.parameters[key] == "gcv raised to the signal-variance bound"
+    assert any("signal-variance bound" in str(w.message) for w in caught)
     assert _gain(truth, x, f) > 0.5
 
 
@@ -103,3 +108,16 @@ def test_richardson_lucy_stops_where_the_misfit_levels_off_above_the_noise(monke
     assert info.stop_reason == "misfit stalled"
     assert info.iterations < 300
     assert max(trace) - trace[-1] < 0.3
+
+
+@pytest.mark.parametrize("name", ["richardson_lucy", "tv", "wavelet"])
+def test_callbacks_see_the_thin_stack_not_its_mirrored_copy(name):
+    """A stack thinner than the PSF is solved mirrored out; the callback saw
+    the mirrored copy (17 planes for 14), which no truth could be compared with."""
+    _, f, psf = _widefield(shape=(6, 24, 24), spec="gauss:2,1,1", margin=6)
+    shapes = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        restore.SOLVERS[name](f, psf, iterations=3,
+                              callback=lambda k, estimate: shapes.add(estimate.shape))
+    assert shapes == {f.shape}

@@ -15,7 +15,7 @@ changes the estimate by less than `tol` relative to its size,
 import math
 
 from .. import params, progress
-from ._framework import flag_search_limit
+from ._framework import callback_window, flag_search_limit
 
 #: The iteration caps of ``iterations="auto"``, by solver name.
 MAX_ITERATIONS = {"richardson_lucy": 500, "tv": 300, "wavelet": 200}
@@ -119,6 +119,9 @@ def cropped_callback(callback, crop):
     """`callback` seeing ``crop(estimate)`` (the field of view), or None."""
     if callback is None:
         return None
+    window = callback_window()
+    if window is not None:
+        return lambda k, estimate: callback(k, crop(estimate)[window])
     return lambda k, estimate: callback(k, crop(estimate))
 
 

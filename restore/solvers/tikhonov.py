@@ -11,7 +11,7 @@ from ..operators import (
     resolve_boundary,
 )
 from ._docs import shared_docstring
-from ._framework import gcv_with_fallback, run_solver
+from ._framework import gcv_with_floor, run_solver
 
 REGULARIZERS = ("identity", "gradient", "laplacian")
 
@@ -91,21 +91,19 @@ def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto"
 
 def _gcv_choice(f, h, regularizer, xp, parameters):
     """GCV's λ for regulariser `regularizer`, read off (a central block of) the
-    observation, or the signal-variance fallback where GCV sat at its floor:
-    λ = NSR / mean |R|², the flat Wiener ratio spread over the regulariser
-    (widefield volume under a tall PSF: 27.8 dB, where the floor gave 26.8).
-    Records ``lam_method`` (and a limit) in `parameters`."""
+    observation, at least the signal-variance bound λ·mean|R|² ≥ σ̂²/(var f − σ̂²)
+    (Tikhonov is Wiener with NSR(k) = λ|R(k)|²; see
+    :func:`restore.solvers._framework.gcv_with_floor`: widefield volume under
+    a tall PSF 27.8 dB, where GCV's floor gave 26.8). Records ``lam_method``
+    (and a limit) in `parameters`."""
     block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
     reg_power = regularizer_power(regularizer, block.shape, xp, f.dtype)
     otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
     power = params.periodogram(block, xp)
     lam = params.gcv_on_observation(block, h, reg_power, xp, power=power, otf_power=otf_power)
     parameters["lam_method"] = "gcv"
-    if params.search_limit(lam, *params.GCV_LAMBDA_RANGE) is None:
-        return lam  # the common case: no fallback to compute
     sigma = params.spectral_noise_sigma(power, otf_power, xp) or params.noise_sigma(f)
-    fallback = (params.signal_variance_nsr(block, sigma)
-                / params.spectrum_mean(reg_power, block.shape, xp))
-    return gcv_with_fallback(parameters, "tikhonov", "lam", lam, fallback,
-                             method_key="lam_method",
-                             advice="check that the PSF matches the blur, or give lam")
+    floor = (params.signal_variance_nsr(block, sigma)
+             / params.spectrum_mean(reg_power, block.shape, xp))
+    return gcv_with_floor(parameters, "tikhonov", "lam", lam, floor, method_key="lam_method",
+                          advice="check that the PSF matches the blur, or give lam")

@@ -7,7 +7,7 @@ from .._checks import check_number
 from .. import params
 from ..operators import CLOSED_FORM_BOUNDARIES, Blur, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
-from ._framework import gcv_with_fallback, run_solver
+from ._framework import gcv_with_floor, run_solver
 
 
 @shared_docstring
@@ -154,9 +154,8 @@ def nsr_model(f, h, xp):
     method = "fitted" if model is fitted else "gcv"
     parameters = {"sigma": sigma, "spectrum_exponent": model.exponent, "level": level,
                   "nsr_method": f"power-law spectrum ({method} exponent) + gcv"}
-    chosen = gcv_with_fallback(parameters, "wiener", "level", level,
-                               params.signal_variance_nsr(block, sigma), method_key="nsr_method",
-                               advice="check that the PSF matches the blur, or give snr")
-    if chosen != level:  # a flat spectrum at the signal-variance ratio
-        model, scale, parameters["spectrum_exponent"] = params.PowerLawSpectrum(1.0, 0.0), 1.0, 0.0
+    # level is the mean NSR over the spectrum (the model is scaled to mean 1)
+    chosen = gcv_with_floor(parameters, "wiener", "level", level,
+                            params.signal_variance_nsr(block, sigma), method_key="nsr_method",
+                            advice="check that the PSF matches the blur, or give snr")
     return model, chosen / scale, parameters
