@@ -80,7 +80,7 @@ def test_closed_forms_raise_gcv_to_the_signal_variance_bound(name, case):
         warnings.simplefilter("always")
         x, info = restore.SOLVERS[name](f, psf, return_info=True)
     key = "nsr_method" if name == "wiener" else "lam_method"
-    assert info.parameters[key] == "gcv raised to the signal-variance bound"
+    assert info.parameters[key] == "signal-variance bound (gcv at its floor)"
     assert any("signal-variance bound" in str(w.message) for w in caught)
     assert _gain(truth, x, f) > 0.5
 

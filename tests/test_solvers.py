@@ -439,12 +439,12 @@ def test_automatic_choice_at_a_search_limit_is_flagged(name, key):
 
     photo = data.camera()[::2, ::2].astype(np.float32)
     with pytest.warns(restore.solvers.AutomaticChoiceWarning,
-                      match=f"GCV's {key}=.* is below the signal-variance bound"):
+                      match=f"GCV's {key}=.* sat at the floor.*signal-variance bound"):
         _, info = restore.SOLVERS[name](photo, "gauss:2", return_info=True)
     assert info.parameters["limit"] == f"{key} at lower search limit"
     assert "limit=" in info.summary()
     method = info.parameters["nsr_method" if name == "wiener" else "lam_method"]
-    assert method == "gcv raised to the signal-variance bound"
+    assert method == "signal-variance bound (gcv at its floor)"
     assert info.parameters[key] > restore.params.GCV_LAMBDA_FLOOR
 
 
