@@ -520,6 +520,10 @@ def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None,
     )
 
 
+#: The thresholds (fractions of max|H|) :func:`gcv_truncation` searches.
+GCV_TRUNCATION_RANGE = (1e-3, 0.5)
+
+
 def gcv_truncation(f, h, xp):
     """Threshold τ of a truncated inverse filter (keep |H| ≥ τ·max|H|), by GCV.
 
@@ -539,7 +543,7 @@ def gcv_truncation(f, h, xp):
     order = np.argsort(magnitude)
     dropped_power = np.cumsum((weights * power)[order])
     dropped_count = np.cumsum(weights[order])
-    candidates = np.geomspace(1e-3, 0.5, 60)
+    candidates = np.geomspace(*GCV_TRUNCATION_RANGE, 60)
     # frequencies with |H| < τ are dropped: how many of them, in sorted order
     index = np.searchsorted(magnitude[order], candidates) - 1
     valid = index >= 0

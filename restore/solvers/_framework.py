@@ -187,7 +187,8 @@ def flag_search_limit(parameters, method, name, value, low, high, *, advice):
 NEAR_FLOOR = 2.0
 
 
-def gcv_with_floor(parameters, method, name, value, floor, *, method_key, advice):
+def gcv_with_floor(parameters, method, name, value, floor, *, method_key, advice,
+                   search_range=None):
     """GCV's `value` of `name`, or `floor` where GCV sat at (near) its lower
     search limit and `floor` is larger.
 
@@ -206,9 +207,10 @@ def gcv_with_floor(parameters, method, name, value, floor, *, method_key, advice
     whose floor was right (still 4.2–7.1 dB above the observation). Where the
     floor is used, ``parameters[method_key]`` and an
     :class:`AutomaticChoiceWarning` say so; at a search limit otherwise,
-    :func:`flag_search_limit`. Returns the value to use.
+    :func:`flag_search_limit`. `search_range` is GCV's (default
+    :data:`restore.params.GCV_LAMBDA_RANGE`). Returns the value to use.
     """
-    low, high = params.GCV_LAMBDA_RANGE
+    low, high = search_range or params.GCV_LAMBDA_RANGE
     if search_limit(value, low, high, margin=NEAR_FLOOR) != "lower" or not floor > value:
         flag_search_limit(parameters, method, name, value, low, high, advice=advice)
         return value
