@@ -5,7 +5,6 @@ regularisation weight fixed (GCV, NSR) or multiplies it by c (noise levels),
 so that restoring c·f gives c·ĝ.
 """
 
-import contextlib
 import contextvars
 import math
 
@@ -13,6 +12,7 @@ import numpy as np
 
 from . import progress
 from ._backend import array_module, to_host
+from ._context import setting
 
 
 #: Pixels the noise estimate reads at most (a central block of larger inputs,
@@ -136,28 +136,20 @@ def _measured_level(f, psf):
 def spectral_level(f, psf):
     """:func:`spectral_noise_sigma` of (a central block of) `f` under the
     normalised `psf`, or None where the blur removes too little of the spectrum."""
-    from .operators import Blur
-
     if any(m > n for m, n in zip(psf.shape, f.shape)):  # a thin stack, before mirroring
         return None
     xp = array_module(f)
-    block = central_block(f, CHOICE_PIXELS, minimum=psf.shape)
-    otf_power = Blur(psf, block.shape, boundary="periodic", dtype=f.dtype).power()
-    return spectral_noise_sigma(periodogram(block, xp), otf_power, xp)
+    _, power, otf_power = choice_spectrum(f, psf, xp)
+    return spectral_noise_sigma(power, otf_power, xp)
 
 
-@contextlib.contextmanager
 def noise_measured_on(image):
     """Within, :func:`noise_level` is the level of `image`, whatever array it
     is given: for a solve on a mirrored-out copy of `image`, whose repeated
     planes would read as less noise (a 9-plane stack mirrored to 21 planes:
     σ̂ 9.4 against 10.4 on the stack itself, and RL's discrepancy stop, never
     reached, ran to its cap)."""
-    token = _NOISE_SOURCE.set({"image": image})
-    try:
-        yield
-    finally:
-        _NOISE_SOURCE.reset(token)
+    return setting(_NOISE_SOURCE, {"image": image})
 
 
 def looks_signed(f, sigma=None):
@@ -392,6 +384,24 @@ def periodogram(f, xp):
     power = (spectrum * spectrum.conj()).real
     power /= energy
     return power
+
+
+def choice_spectrum(f, h, xp):
+    """What the closed-form automatic choices read off `f` under the normalised
+    PSF `h`: the central block (:data:`CHOICE_PIXELS`, each side at least the
+    PSF's), its :func:`periodogram`, and |H|² on the block's periodic grid."""
+    from .operators import Blur
+
+    block = central_block(f, CHOICE_PIXELS, minimum=h.shape)
+    otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
+    return block, periodogram(block, xp), otf_power
+
+
+def choice_sigma(f, power, otf_power, xp):
+    """σ̂ of the closed-form choices: the spectrum's noise floor where the blur
+    left enough frequencies without signal (:func:`spectral_noise_sigma`),
+    else the image-domain fit :func:`noise_sigma`."""
+    return spectral_noise_sigma(power, otf_power, xp) or noise_sigma(f)
 
 
 def spectral_noise_sigma(power, otf_power, xp, *, minimum_count=1000):

@@ -28,7 +28,6 @@ mirrored pixels back), so ``<H x, y> == <x, Hᵀ y>`` holds exactly in every mod
 but "smooth" (H only).
 """
 
-import contextlib
 import contextvars
 import hashlib
 import threading
@@ -45,6 +44,7 @@ from .._backend import (
     to_host,
 )
 from .._checks import check_psf_fits
+from .._context import setting
 from .boundaries import FORWARD_BOUNDARIES, check_boundary, extend, grid_layout, is_mirror_symmetric
 from .inputs import prepare
 
@@ -93,7 +93,6 @@ _otf_cache = {}  # at most one OTF, for reusing_otfs
 _otf_lock = threading.Lock()
 
 
-@contextlib.contextmanager
 def reusing_otfs():
     """Blurs made within take the OTF of the last one made for the same PSF and grid.
 
@@ -102,11 +101,7 @@ def reusing_otfs():
     OTF is kept (read-only) until :func:`forget_otfs` or a different grid
     replaces it; the context is per thread (a :mod:`contextvars` variable).
     """
-    token = _REUSE_OTFS.set(True)
-    try:
-        yield
-    finally:
-        _REUSE_OTFS.reset(token)
+    return setting(_REUSE_OTFS, True)
 
 
 def forget_otfs():

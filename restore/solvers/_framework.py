@@ -5,7 +5,6 @@ result record :class:`RestoreInfo`, :func:`flag_search_limit` and
 checked with :mod:`restore._checks`; the iteration loop is in
 :mod:`restore.solvers._iterative`."""
 
-import contextlib
 import contextvars
 import time
 import warnings
@@ -15,6 +14,7 @@ from .. import progress
 from .._backend import array_module
 from .._channels import per_channel
 from .._checks import check_image
+from .._context import setting
 from .._display import format_parameters, format_value, html_table
 from ..operators import mirror_out, prepare
 from .. import params
@@ -134,15 +134,10 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
 _CALLBACK_WINDOW = contextvars.ContextVar("restore_callback_window", default=None)
 
 
-@contextlib.contextmanager
 def callbacks_see(window):
     """Within, callbacks see ``estimate[window]`` of the field of view: the
     image's own planes when the solver runs on a mirrored-out copy of it."""
-    token = _CALLBACK_WINDOW.set(window)
-    try:
-        yield
-    finally:
-        _CALLBACK_WINDOW.reset(token)
+    return setting(_CALLBACK_WINDOW, window)
 
 
 def callback_window():
@@ -189,10 +184,10 @@ NEAR_FLOOR = 2.0
 
 def gcv_with_floor(parameters, method, name, value, floor, *, method_key, advice,
                    search_range=None):
-    """GCV's `value` of `name`, or `floor` where GCV sat at (near) its lower
-    search limit and `floor` is larger.
+    """GCV's `value` of `name`, or ``floor()`` where GCV sat at (near) its
+    lower search limit and that is larger (`floor` is called only there).
 
-    `floor` is the signal-variance bound: the mean noise-to-signal ratio of
+    The floor is the signal-variance bound: the mean noise-to-signal ratio of
     a Wiener-type filter is at least σ² over the scene's variance (the mean
     of σ²/S(k) is at least σ² over the mean of S(k)), estimated with the
     data's σ̂² / (var f − σ̂²). GCV runs to its floor where the data are
@@ -211,14 +206,16 @@ def gcv_with_floor(parameters, method, name, value, floor, *, method_key, advice
     :data:`restore.params.GCV_LAMBDA_RANGE`). Returns the value to use.
     """
     low, high = search_range or params.GCV_LAMBDA_RANGE
-    if search_limit(value, low, high, margin=NEAR_FLOOR) != "lower" or not floor > value:
-        flag_search_limit(parameters, method, name, value, low, high, advice=advice)
-        return value
-    parameters[name] = floor
-    parameters[method_key] = "signal-variance bound (gcv at its floor)"
-    parameters["limit"] = f"{name} at lower search limit"
-    warnings.warn(
-        f"{method}: GCV's {name}={value:.4g} sat at the floor of its search range "
-        f"({low:.4g}); used the signal-variance bound {floor:.4g} instead: {advice}",
-        AutomaticChoiceWarning, stacklevel=4)
-    return floor
+    if search_limit(value, low, high, margin=NEAR_FLOOR) == "lower":
+        bound = floor()
+        if bound > value:
+            parameters[name] = bound
+            parameters[method_key] = "signal-variance bound (gcv at its floor)"
+            parameters["limit"] = f"{name} at lower search limit"
+            warnings.warn(
+                f"{method}: GCV's {name}={value:.4g} sat at the floor of its search range "
+                f"({low:.4g}); used the signal-variance bound {bound:.4g} instead: {advice}",
+                AutomaticChoiceWarning, stacklevel=4)
+            return bound
+    flag_search_limit(parameters, method, name, value, low, high, advice=advice)
+    return value

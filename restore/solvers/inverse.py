@@ -4,9 +4,9 @@ import math
 
 from .._checks import check_number
 from .. import params
-from ..operators import CLOSED_FORM_BOUNDARIES, Blur, WorkDomain, check_boundary, resolve_boundary
+from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
-from ._framework import NEAR_FLOOR, gcv_with_floor, run_solver
+from ._framework import gcv_with_floor, run_solver
 
 
 @shared_docstring
@@ -74,13 +74,12 @@ def _gcv_threshold(f, h, xp, parameters):
     block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
     tau = params.gcv_truncation(block, h, xp)
     parameters["threshold_method"] = "gcv"
-    low = params.GCV_TRUNCATION_RANGE[0]
-    if tau > NEAR_FLOOR * low:
-        return tau  # the common case: no bound to compute
-    otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
-    sigma = (params.spectral_noise_sigma(params.periodogram(block, xp), otf_power, xp)
-             or params.noise_sigma(f))
-    floor = math.sqrt(params.signal_variance_nsr(block, sigma))
+
+    def floor():
+        block, power, otf_power = params.choice_spectrum(f, h, xp)
+        sigma = params.choice_sigma(f, power, otf_power, xp)
+        return math.sqrt(params.signal_variance_nsr(block, sigma))
+
     return gcv_with_floor(parameters, "inverse", "threshold", tau, floor,
                           method_key="threshold_method", search_range=params.GCV_TRUNCATION_RANGE,
                           advice="check that the PSF matches the blur, or give threshold")

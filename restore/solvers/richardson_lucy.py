@@ -7,6 +7,7 @@ an unknown boundary, all in one multiplicative update:
     x ← x · Hᵀ( f / (H x + b) ) / ( Hᵀ1 − λ div(∇x / |∇x|) )
 """
 
+import collections
 import math
 
 import numpy as np
@@ -286,15 +287,15 @@ class _RichardsonLucy:
         well before RL's best iterate (whose PSNR curve is flat around its peak):
         run on to DISCREPANCY_MULTIPLE times the iteration that reached it, or
         stop where the misfit levels off above it (:data:`STALL_DROP`)."""
-        misfits = []
+        misfits = collections.deque(maxlen=STALL_SPAN + 1)  # this one and STALL_SPAN before
 
         def stop(k, estimate):
             misfits.append(self.misfit)
             if self.reached is None and self.misfit <= sigma**2:
                 self.reached = k
             if self.reached is None:
-                if k > STALL_SPAN and (misfits[-1 - STALL_SPAN] - self.misfit
-                                       < STALL_DROP * self.misfit):
+                if (len(misfits) > STALL_SPAN
+                        and misfits[0] - self.misfit < STALL_DROP * self.misfit):
                     return "misfit stalled"
                 return None
             return "discrepancy" if k >= DISCREPANCY_MULTIPLE * self.reached else None

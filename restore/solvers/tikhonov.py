@@ -4,7 +4,6 @@ from .._checks import check_number
 from .. import params
 from ..operators import (
     CLOSED_FORM_BOUNDARIES,
-    Blur,
     WorkDomain,
     check_boundary,
     difference_power,
@@ -96,14 +95,15 @@ def _gcv_choice(f, h, regularizer, xp, parameters):
     :func:`restore.solvers._framework.gcv_with_floor`: widefield volume under
     a tall PSF 27.8 dB, where GCV's floor gave 26.8). Records ``lam_method``
     (and a limit) in `parameters`."""
-    block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
+    block, power, otf_power = params.choice_spectrum(f, h, xp)
     reg_power = regularizer_power(regularizer, block.shape, xp, f.dtype)
-    otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
-    power = params.periodogram(block, xp)
     lam = params.gcv_on_observation(block, h, reg_power, xp, power=power, otf_power=otf_power)
     parameters["lam_method"] = "gcv"
-    sigma = params.spectral_noise_sigma(power, otf_power, xp) or params.noise_sigma(f)
-    floor = (params.signal_variance_nsr(block, sigma)
-             / params.spectrum_mean(reg_power, block.shape, xp))
+
+    def floor():
+        sigma = params.choice_sigma(f, power, otf_power, xp)
+        return (params.signal_variance_nsr(block, sigma)
+                / params.spectrum_mean(reg_power, block.shape, xp))
+
     return gcv_with_floor(parameters, "tikhonov", "lam", lam, floor, method_key="lam_method",
                           advice="check that the PSF matches the blur, or give lam")

@@ -5,7 +5,7 @@ import warnings
 
 from .._checks import check_number
 from .. import params
-from ..operators import CLOSED_FORM_BOUNDARIES, Blur, WorkDomain, check_boundary, resolve_boundary
+from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
 from ._framework import gcv_with_floor, run_solver
 
@@ -130,12 +130,8 @@ def nsr_model(f, h, xp):
     (``model.reciprocal(shape, xp, dtype, scale=scale)``), and the parameters
     the info reports. Batch deconvolution fits it once per volume.
     """
-    block = params.central_block(f, params.CHOICE_PIXELS, minimum=h.shape)
-    otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
-    power = params.periodogram(block, xp)
-    # the noise floor of the spectrum where the blur left no signal, else the
-    # Poisson–Gaussian fit in the image domain
-    sigma = params.spectral_noise_sigma(power, otf_power, xp) or params.noise_sigma(f)
+    block, power, otf_power = params.choice_spectrum(f, h, xp)
+    sigma = params.choice_sigma(f, power, otf_power, xp)
     fitted = params.PowerLawSpectrum.fit(power, otf_power, sigma, block.shape, xp)
     if fitted is not None and fitted.exponent < 0:
         candidates = [fitted]
@@ -156,6 +152,7 @@ def nsr_model(f, h, xp):
                   "nsr_method": f"power-law spectrum ({method} exponent) + gcv"}
     # level is the mean NSR over the spectrum (the model is scaled to mean 1)
     chosen = gcv_with_floor(parameters, "wiener", "level", level,
-                            params.signal_variance_nsr(block, sigma), method_key="nsr_method",
+                            lambda: params.signal_variance_nsr(block, sigma),
+                            method_key="nsr_method",
                             advice="check that the PSF matches the blur, or give snr")
     return model, chosen / scale, parameters
