@@ -316,3 +316,107 @@ def test_periodic_at_a_slow_fft_size_warns_once_with_the_fast_shape():
         restore.wiener(f, "gauss:1", snr=30, boundary="periodic")  # once per shape
         restore.wiener(f[:256, :256], "gauss:1", snr=30, boundary="periodic")  # fast size
         restore.wiener(f, "gauss:1", snr=30, boundary="reflect")  # its own fast grid
+
+
+# ---------------------------------------------------- axes mirrored by a DCT
+
+
+def _mirrored_reference(x, psf, mirrored):
+    """Blur of `x` mirrored (half-sample) on the `mirrored` axes and wrapped on
+    the others, by explicit padding: an independent reference for cosine axes."""
+    pads = [(2 * k, 2 * k) if a in mirrored else (0, 0) for a, k in enumerate(psf.shape)]
+    padded = np.pad(x, pads, mode="symmetric")
+    blurred = scipy.ndimage.convolve(padded, psf, mode="wrap")
+    return blurred[tuple(slice(p, p + n) for (p, _), n in zip(pads, x.shape))]
+
+
+@pytest.mark.parametrize("shape, psf, mirrored", [
+    ((20, 25), "disk:3", (0, 1)),
+    ((20, 25), "disk:3", (0,)),
+    ((20, 25), "disk:3", (1,)),
+    ((12, 40, 44), "gauss:2,1.2,1.2", (0,)),         # a PSF taller than the stack
+    ((18, 40, 44), "gauss:2,1.2,1.2", (0, 2)),
+    ((9, 31), "box:5", (0, 1)),
+    ((30,), "gauss:2", (0,)),
+])
+def test_cosine_axes_are_the_reflect_model_exactly(shape, psf, mirrored):
+    """A DCT on the mirrored axes blurs exactly as padding by mirror images
+    (float64 to 1e-12), on the image's own grid, and keeps ⟨Hx, y⟩ = ⟨x, Hᵀy⟩."""
+    kernel = restore.psf.from_spec(psf, ndim=len(shape)).astype(np.float64)
+    rng = np.random.default_rng(len(shape))
+    x, y = rng.random(shape), rng.random(shape)
+    H = Blur(kernel, shape, boundary="periodic", dtype=np.float64, cosine_axes=mirrored)
+    assert H.work_shape == shape
+    np.testing.assert_allclose(H.apply(x), _mirrored_reference(x, kernel, mirrored),
+                               rtol=0, atol=1e-12)
+    assert abs(np.vdot(H.apply(x), y) - np.vdot(x, H.adjoint(y))) <= 1e-10 * x.size
+    if mirrored == tuple(range(len(shape))):  # all mirrored: the "reflect" boundary itself
+        reflect = Blur(kernel, shape, boundary="reflect", dtype=np.float64).apply(x)
+        np.testing.assert_allclose(H.apply(x), reflect, rtol=0, atol=1e-12)
+
+
+def test_cosine_axes_take_an_asymmetric_psf_on_the_wrapped_axes():
+    """Mirror-symmetric along the mirrored axis only: a complex OTF, still exact."""
+    rng = np.random.default_rng(3)
+    kernel = rng.random((5, 3, 7))
+    kernel = kernel + kernel[::-1]  # symmetric in z only
+    x = rng.random((12, 10, 16))
+    H = Blur(kernel, x.shape, boundary="periodic", dtype=np.float64, cosine_axes=(0,))
+    assert H.otf.dtype.kind == "c"
+    np.testing.assert_allclose(H.apply(x), _mirrored_reference(x, kernel, (0,)), atol=1e-11)
+
+
+def test_cosine_axes_refuse_a_psf_not_symmetric_along_them():
+    kernel = np.random.default_rng(0).random((5, 5))
+    with pytest.raises(ValueError, match="cosine_axes"):
+        Blur(kernel, (20, 20), boundary="periodic", cosine_axes=(0,))
+    with pytest.raises(ValueError, match="periodic"):
+        Blur(np.ones((3, 3)), (20, 20), boundary="reflect", cosine_axes=(0,))
+
+
+def test_cosine_axes_are_chosen_where_padding_costs():
+    """A tall PSF's z axis and short axes are mirrored by a DCT; a photo's
+    axes, asymmetric and even-length axes, and slow DCT lengths are padded."""
+    from restore.operators import cosine_axes
+
+    tall = restore.psf.from_spec("gauss:3,1.2,1.2", ndim=3)
+    assert cosine_axes(tall, (32, 512, 512)) == (0,)
+    assert cosine_axes(tall, (32, 2420, 2420)) == (0,)
+    assert cosine_axes(tall, (31 * 13, 512, 512)) == ()  # 403 = 13·31: a slow DCT length
+    assert cosine_axes(restore.psf.gaussian(2.0), (512, 512)) == ()
+    assert cosine_axes(restore.psf.gaussian(2.0), (64, 64)) == (0, 1)
+    assert cosine_axes(restore.psf.from_spec("motion:9,30"), (64, 64)) == ()
+    assert cosine_axes(np.ones((4, 5)) / 20, (32, 32)) == (1,)
+
+
+def test_rl_on_mirrored_axes_equals_rl_on_the_mirror_image_volume():
+    """Richardson-Lucy with "reflect" on a DCT grid is RL on the observation
+    mirrored into a volume twice as long and wrapped (the same model by FFT)."""
+    from restore.operators import cosine_axes
+
+    rng = np.random.default_rng(5)
+    psf = restore.psf.from_spec("gauss:1.5,1.2,1.2", ndim=3).astype(np.float64)
+    scene = rng.random((16, 30, 30)) + (rng.random((16, 30, 30)) > 0.97) * 20
+    f = restore.blur(scene, psf) + 0.01 * rng.standard_normal(scene.shape)
+    assert cosine_axes(psf, f.shape) == (0, 1, 2)
+    ours = restore.richardson_lucy(f, psf, iterations=12, boundary="reflect", init="observation")
+    doubled = np.concatenate([f, f[::-1]], axis=0)
+    doubled = np.concatenate([doubled, doubled[:, ::-1]], axis=1)
+    doubled = np.concatenate([doubled, doubled[:, :, ::-1]], axis=2)
+    reference = restore.richardson_lucy(doubled, psf, iterations=12, boundary="periodic",
+                                        init="observation")[:16, :30, :30]
+    np.testing.assert_allclose(ours, reference, rtol=1e-9, atol=1e-9 * float(f.max()))
+    padded = WorkDomain(psf, f, "reflect")  # the solvers that pad: a grid 1.7-2.6x larger
+    assert np.prod(padded.op.work_shape) > 2 * f.size
+    assert WorkDomain(psf, f, "reflect", dct=True).op.work_shape == f.shape
+
+
+def test_fft_threads_limit_one_threads_work():
+    from restore import _backend
+
+    seen = []
+    with _backend.fft_threads(1):
+        _backend.in_blocks(lambda a: seen.append(a.shape), np.ones((4000, 300), np.float32))
+        assert _backend.fft_workers() == 1
+    assert seen == [(4000, 300)]  # one call: no blocks on other threads
+    assert _backend.fft_workers() == _backend.FFT_WORKERS

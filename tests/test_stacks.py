@@ -17,14 +17,14 @@ from restore.stacks import (
     plan_chunks,
     read_record,
 )
-from restore.operators import extend_piece
+from restore.operators import cosine_axes, extend_piece, mirroring_axes
 from restore.stacks import batch as batch_module
 from restore.stacks.batch import run_batch
 from restore.stacks.psfs import psfs_for
 from restore.cli import main as cli_main
 
 PSF3 = restore.psf.gaussian((1.0, 1.5, 1.5))  # 9 x 13 x 13
-SMALL_LIMIT = "2.5MB"  # cuts a 16 x 64 x 64 volume into 6 chunks (2 x 3) for RL
+SMALL_LIMIT = "1.2MB"  # cuts a 16 x 64 x 64 volume into 4 chunks (2 x 2) for RL
 SHAPE = (16, 64, 64)
 
 
@@ -63,7 +63,7 @@ def test_chunked_rl_matches_whole_volume_inside_the_stack(kind):
     given = f if kind == "numpy" else da.from_array(f, chunks=(16, 32, 32))
     chunked, report = deconvolve_stack(given, PSF3, method="rl", iterations=15,
                                        memory_limit=SMALL_LIMIT, return_info=True)
-    assert report.plan.count > 4 and report.plan.halo[1:] == PSF3.shape[1:]
+    assert report.plan.count >= 4 and report.plan.halo[1:] == PSF3.shape[1:]
     error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
     assert error <= 1e-3 * whole.max()
 
@@ -78,9 +78,9 @@ def test_chunks_laid_out_as_pieces_match_the_whole_volume_to_its_edges(method, m
 
     laid_out = []
 
-    def counting(f, psf_shape, boundary, cut):
+    def counting(f, psf_shape, boundary, cut, cosine=()):
         laid_out.append((boundary, cut))
-        return extend_piece(f, psf_shape, boundary, cut)
+        return extend_piece(f, psf_shape, boundary, cut, cosine)
 
     monkeypatch.setattr(process, "extend_piece", counting)
     f = _observed().astype(np.float32)
@@ -118,13 +118,20 @@ def test_chunks_of_an_unknown_boundary_are_padded_by_the_solver(monkeypatch):
 
 
 def test_a_chunk_that_is_the_whole_volume_is_laid_out_as_the_solver_does():
-    """A piece with no cut side is on the solver's own grid, extended the same way."""
+    """A piece with no cut side is on the solver's own grid, extended the same way
+    (the axes the solver mirrors by a DCT mirrored so too); RL-TV pads them all."""
     f = _observed().astype(np.float32)
     psf = PSF3.astype(np.float32) / PSF3.sum()
-    whole = restore.richardson_lucy(f, psf, iterations=5, boundary="reflect")
-    extended, window = extend_piece(f, psf.shape, "reflect", ((False, False),) * 3)
-    periodic = restore.richardson_lucy(extended, psf, iterations=5, boundary="periodic")
-    np.testing.assert_allclose(periodic[window], whole, rtol=1e-5, atol=1e-4)
+    uncut = ((False, False),) * 3
+    for tv_weight, cosine in ((0.0, cosine_axes(psf, f.shape)), (0.002, ())):
+        whole = restore.richardson_lucy(f, psf, iterations=5, boundary="reflect",
+                                        tv_weight=tv_weight)
+        extended, window = extend_piece(f, psf.shape, "reflect", uncut, cosine)
+        with mirroring_axes(cosine):
+            periodic = restore.richardson_lucy(extended, psf, iterations=5,
+                                               boundary="periodic", tv_weight=tv_weight)
+        np.testing.assert_allclose(periodic[window], whole, rtol=1e-5, atol=1e-4)
+    assert cosine_axes(psf, f.shape) == (0, 1, 2)  # the first loop mirrored them
 
 
 def test_without_a_halo_the_seams_show():
@@ -154,10 +161,11 @@ def test_automatic_iterations_are_decided_once_for_every_chunk():
 
 def test_automatic_tikhonov_lambda_is_one_number_for_every_chunk():
     f = _observed().astype(np.float32)
-    out, report = deconvolve_stack(f, PSF3, method="tikhonov", memory_limit=SMALL_LIMIT,
+    out, report = deconvolve_stack(f, PSF3, method="tikhonov", memory_limit="2.5MB",
                                    return_info=True)
+    assert not report.plan.whole
     lam = report.chosen["lam"]
-    explicit = deconvolve_stack(f, PSF3, method="tikhonov", lam=lam, memory_limit=SMALL_LIMIT)
+    explicit = deconvolve_stack(f, PSF3, method="tikhonov", lam=lam, memory_limit="2.5MB")
     np.testing.assert_array_equal(out, explicit)
     whole = restore.tikhonov(f, PSF3, lam=lam)
     error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
@@ -254,6 +262,63 @@ def test_a_plan_of_pieces_has_fewer_larger_chunks_within_the_limit():
     biggest = tuple(max(w) for w, _ in lengths)
     reads = tuple(max(r) for _, r in lengths)
     assert solve_bytes(reads, psf, "richardson_lucy", work=biggest) == new.task_bytes
+
+
+def test_a_plan_mirrors_z_by_a_dct_and_runs_chunks_side_by_side():
+    """With the solve's DCT axes (z of a tall PSF) the chunks carry no z
+    padding, so they are larger for the same memory; with two threads the
+    plan solves two at once on one thread each, their memory together
+    within the budget (on one thread: one at a time, the default threads)."""
+    from restore.stacks.plan import axis_pieces
+
+    shape, psf = (32, 2420, 2420), (21, 31, 31)
+    padded = plan_chunks(shape, psf, memory_limit=161e6, boundary="reflect")
+    mirrored = plan_chunks(shape, psf, memory_limit=161e6, boundary="reflect", cosine=(0,))
+    assert axis_pieces(32, 32, 0, 21, "reflect", True)[0] == (32,)
+    assert mirrored.count < padded.count and mirrored.task_bytes <= mirrored.budget
+    assert (mirrored.concurrency, mirrored.threads) == (1, None)
+    side = plan_chunks(shape, psf, memory_limit=161e6, boundary="reflect", cosine=(0,),
+                       threads=2)
+    assert (side.concurrency, side.threads) == (2, 1)
+    assert side.concurrency * side.task_bytes <= side.budget
+    assert "2 at a time on 1 thread each" in side.describe()
+
+
+def test_chunks_side_by_side_each_on_its_share_of_the_threads(monkeypatch):
+    """deconvolve_stack runs as many chunks at once as the plan says (never
+    more), each solve on its share of the threads, and still matches the
+    whole volume inside the stack."""
+    import threading
+
+    import restore.stacks.process as process
+    from restore import _backend
+
+    monkeypatch.setattr(process, "FFT_WORKERS", 2)
+    original, lock = process.restore.SOLVERS["richardson_lucy"], threading.Lock()
+    running, seen = [0], []
+
+    def watched(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            seen.append((running[0], _backend.fft_workers()))
+        try:
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setitem(process.restore.SOLVERS, "richardson_lucy", watched)
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="rl", iterations=10, memory_limit="2MB",
+                                   return_info=True)
+    assert (report.plan.concurrency, report.plan.threads) == (2, 1)
+    decided = report.decided_on is not None  # the central block: alone, on every thread
+    assert len(seen) == report.plan.count + decided and seen[:decided] == [(1, 2)] * decided
+    chunks = seen[decided:]
+    assert max(n for n, _ in chunks) <= 2 and {w for _, w in chunks} == {1}
+    whole = original(f, PSF3, iterations=10)
+    error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
 
 
 def test_piece_layout_pads_only_the_volumes_own_edges():
@@ -641,12 +706,12 @@ def test_device_gpu_moves_each_chunk_once_each_way(monkeypatch):
     monkeypatch.setattr(process, "to_gpu", to_gpu)
     monkeypatch.setattr(process, "to_host", to_host)
     f = _observed().astype(np.float32)
-    out, report = deconvolve_stack(f, PSF3, method="rl", iterations=5, memory_limit="4MB",
+    out, report = deconvolve_stack(f, PSF3, method="rl", iterations=5, memory_limit=SMALL_LIMIT,
                                    return_info=True, device="gpu")
     assert not report.plan.whole
     solves = report.plan.count + (report.decided_on is not None)
     assert moves == {"to": solves, "back": solves}
-    cpu = deconvolve_stack(f, PSF3, method="rl", iterations=5, memory_limit="4MB")
+    cpu = deconvolve_stack(f, PSF3, method="rl", iterations=5, memory_limit=SMALL_LIMIT)
     np.testing.assert_array_equal(out, cpu)
 
 
@@ -678,7 +743,7 @@ def test_chunks_share_one_otf_per_grid_and_let_it_go():
     original = blur_module.Blur._compute_otf
 
     def counting(self):
-        computed.append(self.work_shape)
+        computed.append((self.work_shape, self.cosine_axes))
         return original(self)
 
     f = _observed().astype(np.float32)

@@ -30,6 +30,7 @@ from .boundaries import (
     PIECE_BOUNDARIES,
     WORK_BOUNDARIES,
     check_boundary,
+    cosine_axes,
     edges_fade,
     extend,
     extend_piece,
@@ -46,6 +47,7 @@ from .domain import (
     SlowFFTWarning,
     WorkDomain,
     difference_power,
+    mirroring_axes,
     warn_slow_periodic,
 )
 from .inputs import mirror_out, prepare
@@ -55,8 +57,9 @@ __all__ = [
     "FADE_RATIO", "FORWARD_BOUNDARIES", "ITERATIVE_BOUNDARIES", "PIECE_BOUNDARIES",
     "SLOW_MIN_PIXELS", "SLOW_PRIME",
     "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
-    "difference_power", "edges_fade", "extend", "extend_piece", "fast_multiple", "forget_otfs",
-    "grid_layout", "is_mirror_symmetric", "mirror_out", "piece_layout", "prepare", "psf_centre",
-    "resolve_boundary", "reusing_otfs", "separable_factors",
+    "cosine_axes", "difference_power", "edges_fade", "extend", "extend_piece",
+    "fast_multiple", "forget_otfs", "grid_layout", "is_mirror_symmetric", "mirror_out",
+    "mirroring_axes", "piece_layout", "prepare", "psf_centre", "resolve_boundary",
+    "reusing_otfs", "separable_factors",
     "smooth_extension", "warn_slow_periodic",
 ]

@@ -33,14 +33,15 @@ import hashlib
 import threading
 
 import numpy as np
+import scipy.fft as scipy_fft
 
 from .._backend import (
     array_module,
+    cosine_irfftn,
+    cosine_rfftn,
     fft_axis,
     float_dtype,
-    irfftn,
     multiply_in_place,
-    rfftn,
     to_host,
 )
 from .._checks import check_psf_fits
@@ -131,6 +132,12 @@ class Blur:
         blend of smoothed edges): H only, for simulation.
     dtype : dtype, optional
         Working float type; default float32 unless `psf` is float64.
+    cosine_axes : tuple of int, optional
+        With ``boundary="periodic"`` (a work grid): axes on which the grid
+        is mirrored at both ends instead of wrapping round, which a DCT
+        diagonalises exactly (the "reflect" model with no padding,
+        :func:`~restore.operators.cosine_axes`). The PSF must be mirror
+        symmetric, with an odd length, along each.
 
     Attributes
     ----------
@@ -154,7 +161,7 @@ class Blur:
     True
     """
 
-    def __init__(self, psf, shape, *, boundary="reflect", dtype=None):
+    def __init__(self, psf, shape, *, boundary="reflect", dtype=None, cosine_axes=()):
         check_boundary(boundary)
         xp = array_module(psf)
         psf = xp.asarray(psf)
@@ -164,8 +171,9 @@ class Blur:
                 f"psf has {psf.ndim} dimensions but the image has {len(shape)}; "
                 "give a PSF with one axis per image axis"
             )
-        if boundary == "periodic":  # the other modes pad past any PSF
-            check_psf_fits(psf.shape, shape)
+        if boundary == "periodic":  # the other modes (and mirrored axes) pad past any PSF
+            wrapped = [a for a in range(psf.ndim) if a not in cosine_axes]
+            check_psf_fits(tuple(psf.shape[a] for a in wrapped), tuple(shape[a] for a in wrapped))
         self.xp = xp
         self.boundary = boundary
         self.shape = shape
@@ -182,6 +190,18 @@ class Blur:
         self._window = tuple(slice(m, m + n) for m, n in zip(self._margin, shape))
         self._otf = None
         self._otf_conj = None
+        self.cosine_axes = tuple(sorted(int(a) for a in cosine_axes))
+        if self.cosine_axes:
+            if boundary != "periodic":
+                raise ValueError("cosine_axes are axes of a periodic work grid; give "
+                                 "boundary='periodic' with them")
+            if not all(psf.shape[a] % 2 and is_mirror_symmetric(psf, axes=(a,))
+                       for a in self.cosine_axes):
+                raise ValueError(f"cosine_axes {self.cosine_axes} need a PSF that is mirror "
+                                 "symmetric, with an odd length, along each of them")
+        # the axis the real FFT halves: the last one not mirrored by a DCT
+        fourier = [a for a in range(len(shape)) if a not in self.cosine_axes]
+        self._halved = fourier[-1] if fourier else None
 
     # -- the OTF -------------------------------------------------------------
     @property
@@ -192,7 +212,7 @@ class Blur:
         and grid is taken instead of computed again.
         """
         if self._otf is None and _REUSE_OTFS.get():
-            key = (type(self.psf).__module__, self.work_shape, self.dtype.str,
+            key = (type(self.psf).__module__, self.work_shape, self.cosine_axes, self.dtype.str,
                    self.psf.shape, hashlib.sha1(to_host(self.psf).tobytes()).hexdigest())
             with _otf_lock:
                 cached = _otf_cache.get(key)
@@ -222,23 +242,42 @@ class Blur:
                 otf = part if otf is None else otf * part
         else:
             xp = self.xp
+            kernel = to_host(self.psf)
+            for axis in self.cosine_axes:  # each mirrored axis: A e₀ (A's first column)
+                matrix = _mirrored_columns(kernel.shape[axis], self.work_shape[axis])
+                kernel = np.moveaxis(np.tensordot(matrix, kernel, axes=(1, axis)), 0, axis)
             padded = xp.zeros(self.work_shape, dtype=self.dtype)
-            padded[tuple(slice(0, k) for k in self.psf.shape)] = self.psf
-            padded = xp.roll(padded, [-c for c in self._before],
-                             axis=tuple(range(padded.ndim)))
-            otf = rfftn(padded, self.work_shape)
+            padded[tuple(slice(0, k) for k in kernel.shape)] = xp.asarray(kernel)
+            wrapped = tuple(a for a in range(padded.ndim) if a not in self.cosine_axes)
+            if wrapped:
+                padded = xp.roll(padded, [-self._before[a] for a in wrapped], axis=wrapped)
+            otf = cosine_rfftn(padded, self.work_shape, self.cosine_axes)
+            del padded
+            for axis in self.cosine_axes:
+                view = [1] * otf.ndim
+                view[axis] = -1
+                otf /= xp.asarray(_cosine_of_unit(self.work_shape[axis]).reshape(view),
+                                  dtype=self.dtype)
         if real and otf.dtype.kind == "c":
             otf = otf.real.copy()  # exactly real: half the memory, no conjugate
         return otf
 
     def _centred_spectrum(self, kernel, axis):
-        """FFT along `axis` of a 1-D kernel centred at index 0, shaped to broadcast."""
-        xp, n, last = self.xp, self.work_shape[axis], axis == len(self.work_shape) - 1
+        """FFT along `axis` of a 1-D kernel centred at index 0, shaped to broadcast
+        (on a mirrored axis: the DCT's eigenvalues, real)."""
+        xp, n = self.xp, self.work_shape[axis]
+        view = [1] * len(self.work_shape)
+        if axis in self.cosine_axes:
+            column = _mirrored_columns(kernel.size, n) @ to_host(kernel).astype(np.float64)
+            padded = np.zeros(n)
+            padded[: column.size] = column
+            values = scipy_fft.dct(padded, type=2, norm="ortho") / _cosine_of_unit(n)
+            view[axis] = n
+            return xp.asarray(values.reshape(view), dtype=self.dtype)
         padded = xp.zeros(n, dtype=self.dtype)
         padded[: kernel.size] = kernel
         padded = xp.roll(padded, -self._before[axis])
-        spectrum = fft_axis(padded, n, 0, real=last)
-        view = [1] * len(self.work_shape)
+        spectrum = fft_axis(padded, n, 0, real=axis == self._halved)
         view[axis] = spectrum.size
         return spectrum.reshape(view).astype(_complex_dtype(self.dtype), copy=False)
 
@@ -280,7 +319,7 @@ class Blur:
         """
         self._check_periodic()
         self._check_backend(x)
-        return rfftn(x, self.work_shape)
+        return cosine_rfftn(x, self.work_shape, self.cosine_axes)
 
     def from_spectrum(self, spectrum, *, adjoint=False, transfer=None):
         """Second half: multiply by the OTF (its conjugate for Hᵀ, or any
@@ -356,11 +395,12 @@ class Blur:
 
     def _filter(self, work, transfer_function):
         self._check_backend(work)
-        return self._filter_spectrum(rfftn(work, self.work_shape), transfer_function)
+        return self._filter_spectrum(cosine_rfftn(work, self.work_shape, self.cosine_axes),
+                                     transfer_function)
 
     def _filter_spectrum(self, spectrum, transfer_function):
         multiply_in_place(spectrum, transfer_function)
-        return irfftn(spectrum, self.work_shape, overwrite=True)
+        return cosine_irfftn(spectrum, self.work_shape, self.cosine_axes, overwrite=True)
 
     def _embed(self, x):
         """x → work array: the scene continued as the boundary mode assumes."""
@@ -386,6 +426,34 @@ class Blur:
         work = self.xp.zeros(self.work_shape, dtype=np.result_type(y.dtype, self.dtype))
         work[self._window] = y
         return work
+
+def _mirrored_columns(k, n):
+    """The (min(n, k), k) matrix taking a centred 1-D kernel of length `k` to
+    A e₀: the first column of its blur on `n` samples mirrored at both ends
+    (half-sample symmetric, period 2n; rows past min(n, k) are zero).
+
+    The mirrored delta has copies at 2nt and 2nt − 1, so (A e₀)[i] sums the
+    kernel at offsets i − 2nt and i − 2nt + 1 from its centre.
+    """
+    centre, rows = k // 2, min(n, k)
+    matrix = np.zeros((rows, k))
+    i = np.arange(rows)
+    reach = k // (2 * n) + 1
+    for t in range(-reach, reach + 1):
+        for shift in (0, 1):
+            offset = i - 2 * n * t + shift
+            inside = (offset >= -centre) & (offset <= k - 1 - centre)
+            np.add.at(matrix, (i[inside], centre + offset[inside]), 1.0)
+    return matrix
+
+
+def _cosine_of_unit(n):
+    """The orthonormal DCT-II of e₀ (length `n`): what A e₀'s DCT is divided
+    by for A's eigenvalues (never 0)."""
+    unit = np.zeros(n)
+    unit[0] = 1.0
+    return scipy_fft.dct(unit, type=2, norm="ortho")
+
 
 def _symmetric_runs(n, margin):
     """Index map of ``np.pad(mode="symmetric")`` on one axis as monotone runs.

@@ -7,13 +7,36 @@ the observed pixels. :func:`difference_power` is the finite-difference
 gradient's |D|² on such a grid.
 """
 
+import contextvars
 import warnings
 
 import numpy as np
 
 from .._backend import array_module, next_fast_length
+from .._context import setting
 from .blur import Blur
-from .boundaries import WORK_BOUNDARIES, check_boundary, extend, grid_layout
+from .boundaries import (
+    WORK_BOUNDARIES,
+    _largest_prime_factor,
+    check_boundary,
+    cosine_axes,
+    extend,
+    grid_layout,
+)
+
+
+_MIRRORED = contextvars.ContextVar("restore_mirrored_axes", default=())
+
+
+def mirroring_axes(axes):
+    """Within, a periodic :class:`WorkDomain` made with ``dct=True`` mirrors
+    `axes` at both ends (by a DCT) instead of wrapping them round.
+
+    For a chunk of a stack solved as periodic (its halo on the cut sides):
+    an axis it was not cut along ends at the volume's own edges on both
+    sides, where "reflect" mirrors; a DCT does that with no padding.
+    """
+    return setting(_MIRRORED, tuple(int(a) for a in axes))
 
 
 class WorkDomain:
@@ -34,6 +57,12 @@ class WorkDomain:
       term covers only the observed pixels (``mask``), the rest is estimated;
     - "zero": as "unknown", but the scene is zero outside the field of view
       (``support``: where the estimate may be non-zero).
+
+    With ``dct=True`` (solvers that need only H and Hᵀ: Richardson-Lucy),
+    "reflect" mirrors the axes :func:`~restore.operators.cosine_axes`
+    picks by a DCT instead of padding them (the same model, exactly, on a
+    smaller grid), and "periodic" mirrors the axes of
+    :func:`mirroring_axes`.
 
     Attributes
     ----------
@@ -61,16 +90,25 @@ class WorkDomain:
     (50, 60)
     """
 
-    def __init__(self, psf, f, boundary, *, shape_multiple=1):
+    def __init__(self, psf, f, boundary, *, shape_multiple=1, dct=False):
         check_boundary(boundary, WORK_BOUNDARIES)
         xp = array_module(f)
         self.boundary = boundary
         self.mask = self.support = None
+        #: axes mirrored by a DCT, not padded (a solver that only applies H
+        #: and Hᵀ asks for them with `dct`)
+        self.cosine_axes = ()
+        if dct and boundary == "reflect":
+            self.cosine_axes = cosine_axes(psf, f.shape)
+        elif dct and boundary == "periodic":
+            self.cosine_axes = _MIRRORED.get()
         if boundary == "periodic":
             warn_slow_periodic(f.shape)
-        shape, margin = grid_layout(psf.shape, f.shape, boundary, multiple=shape_multiple)
+        shape, margin = grid_layout(psf.shape, f.shape, boundary, multiple=shape_multiple,
+                                    cosine=self.cosine_axes if boundary == "reflect" else ())
         self.window = tuple(slice(m, m + n) for m, n in zip(margin, f.shape))
-        self.op = Blur(psf, shape, boundary="periodic", dtype=f.dtype)
+        self.op = Blur(psf, shape, boundary="periodic", dtype=f.dtype,
+                       cosine_axes=self.cosine_axes)
         self.data = self.initial = extend(f, shape, margin, boundary)
         if boundary in ("unknown", "zero"):
             self.mask = xp.zeros(shape, dtype=f.dtype)
@@ -115,15 +153,6 @@ _slow_shapes_warned = set()
 
 class SlowFFTWarning(UserWarning):
     """boundary="periodic" at an image size whose FFTs are slow."""
-
-
-def _largest_prime_factor(n):
-    largest, p = 1, 2
-    while p * p <= n:
-        while n % p == 0:
-            largest, n = p, n // p
-        p += 1
-    return max(largest, n)
 
 
 def warn_slow_periodic(shape):

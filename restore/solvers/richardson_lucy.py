@@ -163,7 +163,8 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         # negatives around a zero background: f + c = Hx + b + c, with c a little
         # above −min(f) so that, started from the observation, no pixel of f + c is 0
         offset = -low + 0.01 * (peak - low) if low < 0 else 0.0
-        domain = WorkDomain(h, f + offset if offset else f, mode)
+        # RL-TV's differences wrap round the grid: no mirrored (unpadded) axes for it
+        domain = WorkDomain(h, f + offset if offset else f, mode, dct=tv_weight == 0)
         if isinstance(init, str) and init == "flat":  # the scene's mean level
             mean = float(f.mean(dtype=np.float64))  # no float32 overflow on huge values
             first = _initial_estimate(max(mean - background, 0.01 * peak),

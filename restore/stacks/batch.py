@@ -22,13 +22,14 @@ import numpy as np
 
 import restore
 
+from .._backend import FFT_WORKERS
 from .._display import format_value
 from ..io import atomic_output, convert
 from ..operators import forget_otfs
 from .discover import discover, output_stem
 from .plan import parse_memory, plan_chunks, process_memory
-from .process import (COMPUTE_OPTIMIZED, VolumeSource, chosen_parameters, decide, piece_mode,
-                      restore_volume, solver_for)
+from .process import (COMPUTE_OPTIMIZED, VolumeSource, chosen_parameters, decide, piece_cosine,
+                      piece_mode, restore_volume, solver_for)
 from .psfs import psfs_for
 from .stackio import SPATIAL, atomic_directory, open_stack, record_json, \
     region_reader, write_tiff, write_zarr_begin
@@ -140,8 +141,9 @@ class _Job:
     """One stack: its plan, lazy result and how it is written."""
 
     def __init__(self, path, *, method, options, psf_specs, out_dir, limit, per_slice,
-                 dtype, baseline):
+                 dtype, baseline, threads=1):
         self.path = Path(path)
+        self.threads = threads
         self.method = method
         self.solver = solver_for(method)
         self.options = options
@@ -161,10 +163,12 @@ class _Job:
         self.plan = plan_chunks(spatial_shape, self.psfs[0].shape, memory_limit=limit,
                                 method=self.solver,
                                 accelerate=bool(options.get("accelerate", False)),
-                                reserved=self.reserved,
+                                reserved=self.reserved, threads=threads,
                                 boundary=piece_mode(self.solver,
                                                     options.get("boundary", "auto"),
-                                                    self.psfs[0]))
+                                                    self.psfs[0]),
+                                cosine=piece_cosine(self.solver, options, self.psfs[0],
+                                                    spatial_shape))
         self.reader = region_reader(self.meta)  # each chunk reads its own region
 
     def volume_count(self):
@@ -204,7 +208,7 @@ class _Job:
                 decided = decisions[key]
             result, report = restore_volume(source, psf, self.solver, self.options,
                                             memory_limit=self.limit, reserved=self.reserved,
-                                            decided=decided)
+                                            decided=decided, threads=self.threads)
             report.index = index
             results.append(result)
             reports.append(report)
@@ -278,8 +282,7 @@ def _run_one(job, *, scheduler, callback):
     # the volumes' own plans (a boundary the image chose may have changed them)
     job.plan = max((r.plan for r in reports), key=lambda plan: plan.task_bytes,
                    default=job.plan)
-    workers = max(1, min(os.cpu_count() or 1,
-                         job.plan.budget // max(job.plan.task_bytes, 1)))
+    workers = job.plan.concurrency
     if job.zarr:
         with atomic_directory(job.output) as tmp:
             chunks = tuple(c[0] for c in result.chunks)
@@ -460,8 +463,10 @@ def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrit
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            # chunks side by side on the local threads; a cluster's workers run their own
             job = _Job(path, method=method, options=options, psf_specs=specs, out_dir=out,
-                       limit=limit, per_slice=per_slice, dtype=dtype, baseline=baseline)
+                       limit=limit, per_slice=per_slice, dtype=dtype, baseline=baseline,
+                       threads=FFT_WORKERS if scheduler == "threads" else 1)
             if dry_run:
                 line = (f"{path}: {job.meta.axes} {_shape(job.meta.shape)} {job.meta.dtype} "
                         f"({job.volume_count()} volume(s)) → {job.output}; "

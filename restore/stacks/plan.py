@@ -39,6 +39,13 @@ WORK_ARRAYS = {"inverse": 5.0, "wiener": 5.0, "tikhonov": 5.0, "richardson_lucy"
                "richardson_lucy+accelerate": 6.0, "tv": 27.0, "wavelet": 18.0}
 #: Chunk sides are not cut below this (the halo would dominate the work).
 MIN_SIDE = 16
+#: What each FFT thread beyond the first adds to one chunk's speed. At chunk
+#: sizes (72×288×288, 72×200×200, 32×288×288 float32 grids, 2 cores) a
+#: second thread made an FFT pair 1.1-1.2× faster, while two chunks on one
+#: thread each ran 1.65-1.74× faster than one after the other: the chunks
+#: of a plan run side by side (:attr:`ChunkPlan.concurrency`) where the
+#: smaller chunks that lets fit cost less than that gains.
+THREAD_GAIN = 0.15
 _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
           "t": 1e12, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
@@ -90,7 +97,11 @@ class ChunkPlan:
     task_bytes : int
         Estimated peak memory of one chunk's solve.
     budget : int
-        Memory the plan had for one solve.
+        Memory the plan had for its solves.
+    concurrency : int
+        Chunks solved at once (their memory together within `budget`).
+    threads : int or None
+        FFT threads each of those solves uses (None: the default, all).
     """
 
     shape: tuple
@@ -98,6 +109,8 @@ class ChunkPlan:
     halo: tuple
     task_bytes: int
     budget: int
+    concurrency: int = 1
+    threads: int | None = None
 
     @property
     def count(self):
@@ -115,9 +128,11 @@ class ChunkPlan:
             return (f"whole volume {_shape(self.shape)} in one piece "
                     f"(~{_size(self.task_bytes)} of {_size(self.budget)})")
         grid = "x".join(str(-(-n // c)) for n, c in zip(self.shape, self.chunks))
+        at_once = (f", {self.concurrency} at a time on {self.threads} thread"
+                   f"{'s' if self.threads != 1 else ''} each" if self.concurrency > 1 else "")
         return (f"{self.count} chunks ({grid}) of {_shape(self.chunks)} with halo "
                 f"{_shape(self.halo)} (~{_size(self.task_bytes)} each of "
-                f"{_size(self.budget)})")
+                f"{_size(self.budget)}{at_once})")
 
 
 def _shape(shape):
@@ -131,12 +146,14 @@ def _size(nbytes):
     return f"{nbytes} B"
 
 
-def work_shape(block_shape, psf_shape):
-    """The solvers' work grid for a block: mirrored out by k//2+1, a seam as wide, fast sizes."""
-    return tuple(next_fast_length(n + 3 * (k // 2 + 1)) for n, k in zip(block_shape, psf_shape))
+def work_shape(block_shape, psf_shape, cosine=()):
+    """The solvers' work grid for a block: mirrored out by k//2+1, a seam as wide, fast
+    sizes; the `cosine` axes (mirrored by a DCT) as they are."""
+    return tuple(n if a in cosine else next_fast_length(n + 3 * (k // 2 + 1))
+                 for a, (n, k) in enumerate(zip(block_shape, psf_shape)))
 
 
-def solve_bytes(block_shape, psf_shape, method, *, accelerate=False, work=None):
+def solve_bytes(block_shape, psf_shape, method, *, accelerate=False, work=None, cosine=()):
     """Estimated peak bytes of one solve on a block (halo included).
 
     `work` is the block's work grid when it is not :func:`work_shape`'s
@@ -148,19 +165,20 @@ def solve_bytes(block_shape, psf_shape, method, *, accelerate=False, work=None):
     """
     key = method + ("+accelerate" if accelerate and method == "richardson_lucy" else "")
     copies = 4 if work is None else 2
-    work = math.prod(work_shape(block_shape, psf_shape) if work is None else work)
+    work = math.prod(work_shape(block_shape, psf_shape, cosine) if work is None else work)
     block = math.prod(block_shape)
     # work arrays + the block read (float32) and its result and their copies
     return int(WORK_ARRAYS.get(key, 6.0) * work * 4 + copies * block * 4)
 
 
 @functools.lru_cache(maxsize=4096)
-def axis_pieces(n, chunk, halo, k, boundary):
+def axis_pieces(n, chunk, halo, k, boundary, mirrored=False):
     """The work-grid lengths of the chunks along one axis, laid out as pieces.
 
     An axis of length `n` cut in chunks of `chunk` with `halo` each side,
     for a PSF of length `k`, each chunk on the grid of
-    :func:`restore.operators.piece_layout` under `boundary`. Returns
+    :func:`restore.operators.piece_layout` under `boundary` (`mirrored`:
+    the axis is mirrored by a DCT, not padded). Returns
     ``(lengths, reads)``: each chunk's work length and read length (halo in).
     """
     from restore.operators import piece_layout
@@ -169,7 +187,8 @@ def axis_pieces(n, chunk, halo, k, boundary):
     for start in range(0, n, chunk):
         lo, hi = max(0, start - halo), min(n, start + chunk + halo)
         cut = ((lo > 0, hi < n),)
-        lengths.append(piece_layout((k,), (hi - lo,), boundary, cut)[0][0])
+        lengths.append(piece_layout((k,), (hi - lo,), boundary, cut,
+                                    (0,) if mirrored else ())[0][0])
         reads.append(hi - lo)
     return tuple(lengths), tuple(reads)
 
@@ -190,7 +209,8 @@ def _candidates(n, halo):
 
 
 def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
-                accelerate=False, reserved=0, halo=None, boundary=None):
+                accelerate=False, reserved=0, halo=None, boundary=None, threads=1,
+                cosine=()):
     """Choose the chunk shape and halo for a volume under a memory limit.
 
     Parameters
@@ -215,15 +235,24 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
         (:func:`restore.stacks.process.piece_mode`): padded only at the
         volume's own edges. None: each chunk padded by the solver on every
         side (the work grid of :func:`work_shape`).
+    cosine : tuple of int
+        Axes the solve mirrors by a DCT (no padding), chunks as the whole
+        volume (:func:`restore.operators.cosine_axes`).
+    threads : int
+        Threads the chunks may use. With more than one, chunks may run
+        side by side (``concurrency``), each on its share of the threads,
+        their solves together within the limit.
 
     Returns
     -------
     ChunkPlan
-        The whole volume when it fits; else the chunking with the least
-        total work (halo and padding included) whose solve fits: on 2
-        cores the time goes with the work grid's voxels, so a cut along
-        the PSF's longest axis or more, smaller chunks lose to fewer,
-        larger ones.
+        The whole volume when it fits (one solve on every thread); else
+        the chunking and concurrency with the least time, taken as the
+        total work (halo and padding included) over the speed of the
+        solves at once (:data:`THREAD_GAIN`): the time goes with the work
+        grid's voxels, so a cut along the PSF's longest axis or more,
+        smaller chunks lose to fewer, larger ones, unless running them
+        side by side gains more.
 
     Raises
     ------
@@ -239,7 +268,7 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
     shape, psf_shape = tuple(int(n) for n in shape), tuple(int(k) for k in psf_shape)
     budget = int(memory_limit - reserved)
     halo = tuple(psf_shape) if halo is None else tuple(int(h) for h in halo)
-    whole = solve_bytes(shape, psf_shape, method, accelerate=accelerate)
+    whole = solve_bytes(shape, psf_shape, method, accelerate=accelerate, cosine=cosine)
     if whole <= budget:
         return ChunkPlan(shape, shape, (0,) * len(shape), whole, budget)
     best = None
@@ -247,7 +276,7 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
     # per axis and chunk length: (length, halo, largest read, largest grid
     # length, the axis's share of the total grid: count x grid, or their sum)
     axes = []
-    for n, h, k, lengths in zip(shape, halo, psf_shape, options):
+    for axis, (n, h, k, lengths) in enumerate(zip(shape, halo, psf_shape, options)):
         rows = []
         for c in lengths:
             cut = h if c < n else 0
@@ -256,20 +285,25 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
                 grid = next_fast_length(block + 3 * (k // 2 + 1))
                 rows.append((c, cut, block, grid, -(-n // c) * grid))
             else:
-                grids, reads = axis_pieces(n, c, cut, k, boundary)
+                grids, reads = axis_pieces(n, c, cut, k, boundary, axis in cosine)
                 rows.append((c, cut, max(reads), max(grids), sum(grids)))
         axes.append(rows)
+    threads = max(1, int(threads))
     for rows in itertools.product(*axes):
         chunk = tuple(r[0] for r in rows)
         if chunk == shape:
             continue
         need = solve_bytes(tuple(r[2] for r in rows), psf_shape, method, accelerate=accelerate,
                            work=tuple(r[3] for r in rows))
-        if need > budget:
+        at_once = min(threads, budget // max(need, 1), math.prod(-(-n // c) for n, c in
+                                                                  zip(shape, chunk)))
+        if at_once < 1:
             continue
-        work = math.prod(r[4] for r in rows)
-        if best is None or work < best[0]:
-            best = (work, ChunkPlan(shape, chunk, tuple(r[1] for r in rows), need, budget))
+        each = threads // at_once
+        time = math.prod(r[4] for r in rows) / (at_once * (1 + THREAD_GAIN * (each - 1)))
+        if best is None or time < best[0]:
+            best = (time, ChunkPlan(shape, chunk, tuple(r[1] for r in rows), need, budget,
+                                    at_once, each if threads > 1 else None))
     if best is None:
         smallest = tuple(o[-1] for o in options)
         block = tuple(min(n, c + 2 * h) for c, n, h in zip(smallest, shape, halo))

@@ -32,12 +32,14 @@ import numpy as np
 
 import restore
 from restore import params
-from restore._backend import require_gpu, to_gpu, to_host
+from restore._backend import FFT_WORKERS, fft_threads, require_gpu, to_gpu, to_host
 from restore.operators import (
     PIECE_BOUNDARIES,
+    cosine_axes,
     extend_piece,
     forget_otfs,
     mirror_out,
+    mirroring_axes,
     prepare,
     resolve_boundary,
     reusing_otfs,
@@ -102,7 +104,19 @@ def piece_mode(method, boundary, psf):
     return boundary if boundary in PIECE_BOUNDARIES else None
 
 
-def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=None):
+def piece_cosine(method, options, psf, shape):
+    """The axes the chunks of a `method` solve of a volume of `shape` mirror
+    by a DCT (no padding): those the solve of the whole volume would
+    (Richardson-Lucy under "reflect", :func:`restore.operators.cosine_axes`).
+    At a cut side the halo absorbs the mirror, as it absorbs a wrap."""
+    if (method != "richardson_lucy" or options.get("tv_weight", 0)
+            or piece_mode(method, options.get("boundary", "auto"), psf) != "reflect"):
+        return ()
+    return cosine_axes(np.asarray(psf), tuple(shape))
+
+
+def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=None,
+           threads=None, volume_shape=None):
     """Restore one block (NumPy) with fixed options; float32 result of its shape.
 
     ``options["device"] == "gpu"`` moves the block to the GPU for the solve and
@@ -114,7 +128,10 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     own edges padded as the mode pads them, the cut sides not at all (the
     halo is the scene there), and the chunk solved as periodic on that grid
     (:func:`restore.operators.extend_piece`) instead of padded again by the
-    solver on every side.
+    solver on every side; the axes the volume's solve mirrors by a DCT
+    (:func:`piece_cosine` of `volume_shape`) are mirrored so in the chunk
+    too. `threads` limits the solve's FFT threads (chunks
+    solved side by side, :attr:`restore.stacks.ChunkPlan.concurrency`).
     """
     options = dict(options)
     on_gpu = options.pop("device", "cpu") == "gpu"
@@ -125,14 +142,18 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     del block
     if on_gpu:
         work = to_gpu(work)
-    window, shared = None, contextlib.nullcontext()
+    window, shared, mirrored = None, contextlib.nullcontext(), contextlib.nullcontext()
     mode = piece_mode(method, options.get("boundary", "auto"), psf)
     if (mode is not None and cut is not None and crop is None
             and any(a or b for a, b in cut)):
-        work, window = extend_piece(work, psf.shape, mode, cut)
+        # the volume's own choice: a chunk's length on a cut axis is not the volume's
+        cosine = piece_cosine(method, options, psf, volume_shape) if volume_shape else ()
+        work, window = extend_piece(work, psf.shape, mode, cut, cosine)
         options["boundary"] = "periodic"
         shared = reusing_otfs()  # the chunks' grids are mostly one shape: one PSF FFT
-    with shared, noise:
+        mirrored = mirroring_axes(cosine)
+    threads = contextlib.nullcontext() if threads is None else fft_threads(threads)
+    with shared, noise, threads, mirrored:
         if wiener_model is not None:
             result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
             solved = (result, None)
@@ -270,20 +291,22 @@ class VolumeSource:
         return np.asarray(self.reader[tuple(full)])
 
 
-def _read_and_solve(source, region, crop, psf, method, options, info=False, **extra):
+def _read_and_solve(source, region, crop, psf, method, options, info=False, threads=None,
+                    **extra):
     """Read `region` (chunk + halo) from `source`, restore it, keep `crop`.
 
     The sides of `region` inside the volume are cut sides (see :func:`_solve`).
     """
     cut = tuple((r.start > 0, r.stop < n) for r, n in zip(region, source.shape))
-    result = _solve(source(region), psf, method, options, info=info, cut=cut, **extra)
+    result = _solve(source(region), psf, method, options, info=info, cut=cut,
+                    threads=threads, volume_shape=source.shape, **extra)
     if info:
         return result[0][crop], result[1]
     return result[crop]
 
 
 def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, decided=None,
-                   halo=None):
+                   halo=None, threads=1):
     """A lazy restored volume (dask, float32) and its :class:`VolumeReport`.
 
     `volume` is an array (NumPy), a :class:`VolumeSource` (read from a file
@@ -295,7 +318,9 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     Chunks of a NumPy array or a file are independent tasks that each read
     their own region with its halo (no task holds a neighbour's data); a
     dask array goes through :func:`dask.array.map_overlap`. Both trim the
-    halo the same way (none beyond the volume's own borders).
+    halo the same way (none beyond the volume's own borders). With
+    `threads` > 1 the plan may solve chunks side by side, each on its share
+    of the threads (compute with ``report.plan.concurrency`` workers).
     """
     import dask
     import dask.array as da
@@ -309,7 +334,9 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     def planned(boundary):
         return plan_chunks(shape, psf.shape, memory_limit=memory_limit, method=method,
                            accelerate=accelerate, reserved=reserved, halo=halo,
-                           boundary=piece_mode(method, boundary, psf))
+                           boundary=piece_mode(method, boundary, psf), threads=threads,
+                           cosine=piece_cosine(method, {**options, "boundary": boundary},
+                                               psf, shape))
 
     # the chunks' layout follows the boundary they are solved with: the
     # user's, or (iterative "auto") the one the central block resolves
@@ -369,14 +396,15 @@ def _tiled(source, plan, psf, method, fixed, extra):
         region = tuple(slice(a, b) for a, b in zip(read_lo, read_hi))
         crop = tuple(slice(s - a, e - a) for s, e, a in zip(lo, hi, read_lo))
         task = dask.delayed(_read_and_solve, pure=True)(source, region, crop, psf, method,
-                                                       fixed, **extra)
+                                                       fixed, threads=plan.threads, **extra)
         tiles[position] = da.from_delayed(task, tuple(e - s for s, e in zip(lo, hi)),
                                           dtype=np.float32)
     return da.block(tiles.tolist())
 
 
 def _solve_overlapped(block, psf, method, options, block_info=None, **extra):
-    """:func:`_solve` for map_overlap: the cut sides from the block's place."""
+    """:func:`_solve` for map_overlap: the cut sides from the block's place
+    (`extra`: the volume's shape and the plan's threads, as :func:`_solve` takes)."""
     cut = None
     if block_info is not None and None in block_info:
         where = block_info[None]
@@ -391,6 +419,7 @@ def _overlapped(volume, plan, psf, method, fixed, extra):
     depth = {axis: h for axis, h in enumerate(plan.halo)}
     return volume.map_overlap(_solve_overlapped, depth=depth, boundary="none",
                               dtype=np.float32, psf=psf, method=method, options=fixed,
+                              threads=plan.threads, volume_shape=plan.shape,
                               meta=np.empty((0,) * volume.ndim, np.float32), **extra)
 
 
@@ -466,17 +495,20 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
     if device == "gpu":
         require_gpu()
         options = {**options, "device": "gpu"}
+    local = scheduler == "threads"
     result, report = restore_volume(image, psf, method, options, memory_limit=limit,
-                                    halo=halo)
+                                    halo=halo, threads=FFT_WORKERS if local else 1)
     import dask
 
-    if scheduler == "threads":  # not the name: dask would import distributed to look for a client
+    extra = {}
+    if local:  # not the name: dask would import distributed to look for a client
         import dask.threaded
 
         scheduler = dask.threaded.get
+        extra["num_workers"] = report.plan.concurrency  # their memory is what the plan has
     try:
         estimate, info = dask.compute(result, report.pending, scheduler=scheduler,
-                                      optimize_graph=COMPUTE_OPTIMIZED)
+                                      optimize_graph=COMPUTE_OPTIMIZED, **extra)
     finally:
         forget_otfs()
     report.chosen = chosen_parameters(report, info)
