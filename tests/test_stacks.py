@@ -772,3 +772,35 @@ def test_chunks_share_one_otf_per_grid_and_let_it_go():
     whole = restore.richardson_lucy(wide, PSF3, iterations=5)
     error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
     assert error <= 1e-3 * whole.max()
+
+
+def test_regions_are_read_a_plane_band_at_a_time(tmp_path, monkeypatch):
+    """A region of an uncompressed TIFF reads the same values as tifffile, and
+    maps at most one plane's rows at a time (not every row it crosses, full
+    width, of every plane at once: those pages count in the resident set)."""
+    import tifffile
+
+    from restore.stacks import stackio
+
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 60000, (3, 5, 40, 50), dtype=np.uint16)  # T, Z, Y, X
+    path = tmp_path / "s.tif"
+    tifffile.imwrite(path, data, imagej=True, metadata={"axes": "TZYX"})
+    _, meta = stackio.open_stack(path)
+    reader = stackio.region_reader(meta)
+    maps, original = [], np.memmap
+
+    def recording(*args, **kwargs):
+        mapped = original(*args, **kwargs)
+        maps.append(mapped.size)
+        return mapped
+
+    monkeypatch.setattr(stackio.np, "memmap", recording)
+    for index in [(slice(1, 3), slice(0, 5), slice(7, 30), slice(11, 12)),
+                  (slice(0, 3), slice(2, 4), slice(0, 40), slice(0, 50)),
+                  (slice(2, 3), slice(4, 5), slice(39, 40), slice(49, 50))]:
+        maps.clear()
+        region = reader[index]
+        np.testing.assert_array_equal(region, data[index])
+        rows = index[2].stop - index[2].start
+        assert maps and max(maps) <= rows * 50

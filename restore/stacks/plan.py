@@ -11,7 +11,8 @@ a periodic work grid, and hold a number of float32 arrays of that size at
 their peak. Where the boundary mode is "reflect" or "smooth" the chunk is
 laid out as a piece of the volume (:func:`restore.operators.piece_layout`):
 padded only at the volume's own edges, a few pixels of blend across its cut
-sides (the halo is the scene there), a fast FFT length; otherwise the
+sides (the halo is the scene there), a fast FFT length, and no padding on
+the axes Richardson-Lucy mirrors by a DCT (a tall PSF's z); otherwise the
 solver pads it on every side as it pads an image (mirrored out by half a PSF
 and closed by a seam as wide, :class:`restore.operators.WorkDomain`). The factors below were measured with
 :mod:`tracemalloc` on 3-D stacks (32-64 planes, 96-160 px) with a 21×31×31
@@ -34,7 +35,9 @@ __all__ = ["ChunkPlan", "WORK_ARRAYS", "axis_pieces", "parse_memory", "plan_chun
            "process_memory"]
 
 #: Float32 work-grid arrays alive at a solver's peak (measured 3.7-4.2 for
-#: Wiener, Tikhonov and RL; 4.8-5.2 accelerated RL; 23-25 TV; 11-16 wavelet).
+#: Wiener, Tikhonov and RL; RL on a grid with an axis mirrored by a DCT 4.5,
+#: the DCT's output held while the FFT runs; 4.8-5.2 accelerated RL; 23-25 TV;
+#: 11-16 wavelet).
 WORK_ARRAYS = {"inverse": 5.0, "wiener": 5.0, "tikhonov": 5.0, "richardson_lucy": 5.0,
                "richardson_lucy+accelerate": 6.0, "tv": 27.0, "wavelet": 18.0}
 #: Chunk sides are not cut below this (the halo would dominate the work).
