@@ -196,9 +196,9 @@ class fft_census:
         self._saved = blur_module.cosine_rfftn, blur_module.cosine_irfftn
         forward, inverse = self._saved
 
-        def counted_forward(x, shape, cosine):
+        def counted_forward(x, shape, cosine, **kwargs):
             self.calls.append(("rfftn", tuple(shape)))
-            return forward(x, shape, cosine)
+            return forward(x, shape, cosine, **kwargs)
 
         def counted_inverse(spectrum, shape, cosine, **kwargs):
             self.calls.append(("irfftn", tuple(shape)))

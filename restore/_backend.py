@@ -166,17 +166,19 @@ def _workers(x):
     return {} if is_gpu_array(x) else {"workers": fft_workers()}
 
 
-def cosine_rfftn(x, shape, cosine):
+def cosine_rfftn(x, shape, cosine, *, overwrite=False):
     """The transform of a grid mirrored at both ends on the `cosine` axes
     and periodic on the others: an orthonormal DCT-II along `cosine`, then
     the real FFT over the other axes (the last of them halved). With no
     `cosine` axes it is :func:`rfftn` (`x` zero-padded to `shape`); with
     them `x` must have `shape`; with no other axes the result is real.
+    With `overwrite` the DCT may run in `x`'s memory (one array less held).
     """
     if not cosine:
         return rfftn(x, shape)
     fft = _fft_module(x)
-    y = fft.dctn(x, type=2, axes=tuple(cosine), norm="ortho", **_workers(x))
+    y = fft.dctn(x, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=overwrite,
+                 **_workers(x))
     others = tuple(a for a in range(x.ndim) if a not in cosine)
     if not others:
         return y

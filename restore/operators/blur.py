@@ -301,12 +301,14 @@ class Blur:
         return self._unembed(self._filter(work, self._conjugate_otf()))
 
     # -- H and Hᵀ in two halves, on a periodic grid ------------------------------
-    def spectrum(self, x):
+    def spectrum(self, x, *, overwrite=False):
         """First half of a periodic H or Hᵀ: the real FFT of `x`.
 
         With :meth:`from_spectrum`, a caller can drop its last reference to
         `x` between the two halves, so that x, its spectrum and the result
-        are never all held at once (one work array less at the peak).
+        are never all held at once (one work array less at the peak). With
+        `overwrite` a DCT on the :attr:`cosine_axes` may run in `x`'s memory
+        (`x` is then garbage).
 
         Examples
         --------
@@ -319,7 +321,7 @@ class Blur:
         """
         self._check_periodic()
         self._check_backend(x)
-        return cosine_rfftn(x, self.work_shape, self.cosine_axes)
+        return cosine_rfftn(x, self.work_shape, self.cosine_axes, overwrite=overwrite)
 
     def from_spectrum(self, spectrum, *, adjoint=False, transfer=None):
         """Second half: multiply by the OTF (its conjugate for Hᵀ, or any

@@ -237,7 +237,7 @@ class _RichardsonLucy:
         if self.track_misfit:  # misfit of the estimate entering this step
             self.misfit = _mean_square_difference(self.observed, domain.crop(blurred))
         in_blocks(_ratio_in_place, blurred, domain.data, self.tiny, domain.mask)
-        spectrum = op.spectrum(blurred)
+        spectrum = op.spectrum(blurred, overwrite=True)  # a DCT axis: in blurred's memory
         del blurred  # not held while Hᵀ's result is allocated
         new = op.from_spectrum(spectrum, adjoint=True)
         if measure_change:
