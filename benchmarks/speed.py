@@ -21,9 +21,14 @@ on this machine. A PASS/FAIL line per target at the end:
     per FISTA iteration;
 (h) the noise estimate ≤ 10 % of an automatic RL call (512², 2048²), and that
     call ≤ 100 FFT pairs at 512²;
-(i) TV and wavelet peak memory ≤ 8× the input at 4096².
+(i) TV and wavelet peak memory ≤ 8× the input at 4096²;
+(j) 3-D grids (issue #11 item 4): with ``boundary="periodic"`` RL per
+    iteration at 64×256×256 ≥ 1.5× faster than RedLionfish's CPU RL
+    (``pip install redlionfish``, a benchmark-only dependency; skipped without
+    it), and RL's peak memory ≤ 6× the input at 64×256×256 and 128×512×512;
+    the default boundary's work grid and its ratios are printed beside them.
 
-``--solvers`` runs (f)–(i) only.
+``--solvers`` runs (f)–(i) only, ``--grids`` (j) only.
 
 Run ``python benchmarks/speed.py`` (a few minutes) or ``--quick`` (smaller sizes).
 """
@@ -50,6 +55,8 @@ FFT_FLOOR = 1.3  # (b) RL iteration / four real FFTs
 ACCELERATION = 0.5  # (c) accelerated iterations / plain iterations
 CLOSED_FORM = 3.0  # (d) Wiener or Tikhonov / one rfftn + irfftn pair
 MEMORY = 8.0  # (e) peak bytes / input bytes
+REDLIONFISH_LEAD = 1.5  # (j) RedLionfish CPU RL per iteration / ours, periodic
+MEMORY_3D = 6.0  # (j) RL's peak bytes / input bytes in 3-D
 
 
 def sizes(quick):
@@ -643,6 +650,102 @@ def solver_verdicts(results):
                   ", ".join(f"{n} {r:.2f}×" for n, r in results["i"])))
 
 
+# ---------------------------------------------------------------- (j)
+
+
+def redlionfish_seconds(f, psf, iterations):
+    """Seconds of one RedLionfish CPU RL call (scipy.fft on one thread, periodic)."""
+    import logging
+
+    from RedLionfishDeconv import doRLDeconvolutionFromNpArrays
+
+    logging.getLogger("RedLionfishDeconv").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    doRLDeconvolutionFromNpArrays(f, psf, niter=iterations, method="cpu")
+    return time.perf_counter() - start
+
+
+def rl_peak_memory(f, psf, iterations=2):
+    """tracemalloc's peak over an RL call, over the input's bytes."""
+    tracemalloc.start()
+    try:
+        restore.richardson_lucy(f, psf, iterations=iterations)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak / f.nbytes
+
+
+def grids(quick, results, rounds=3):
+    from restore.operators import WorkDomain
+
+    try:
+        import RedLionfishDeconv  # noqa: F401
+
+        peer = True
+    except ImportError:
+        peer = False
+    psf = restore.psf.from_spec("gauss:2", ndim=3).astype(np.float32)
+    psf /= psf.sum()
+    shapes = [(32, 128, 128), (64, 256, 256)] if quick else [(64, 256, 256), (128, 512, 512)]
+    rows = []
+    for shape in shapes:
+        f = observation(shape, psf)
+        domain = WorkDomain(psf, f, "reflect", dct=True)
+        grid, cosine = domain.op.work_shape, domain.cosine_axes
+        del domain
+        compare = peer and shape == shapes[0]
+        seconds = {"ours": [], "periodic": [], "low": [], "high": []}
+        for _ in range(rounds if shape == shapes[0] else 1):
+            seconds["ours"] += rl_iteration_seconds(f, psf, 6)
+            seconds["periodic"] += rl_iteration_seconds(f, psf, 6, boundary="periodic")
+            if compare:
+                seconds["low"].append(redlionfish_seconds(f, psf, 2))
+                seconds["high"].append(redlionfish_seconds(f, psf, 7))
+        ours, periodic = Timing(seconds["ours"]), Timing(seconds["periodic"])
+        memory_ratio = rl_peak_memory(f, psf)
+        results["k"].append((fmt_shape(shape), memory_ratio))
+        row = [fmt_shape(shape), f"{fmt_shape(grid)} ({np.prod(grid) / f.size:.2f}×)",
+               ",".join(map(str, cosine)) or "none", ours.cell(), periodic.cell()]
+        if compare:
+            theirs = Timing([(min(seconds["high"]) - min(seconds["low"])) / 5])
+            theirs.median = float((np.median(seconds["high"]) - np.median(seconds["low"])) / 5)
+            lead = (theirs.best / periodic.best, theirs.median / periodic.median)
+            results["j"].append((fmt_shape(shape), *lead))
+            row += [theirs.cell(), f"{lead[0]:.2f}× ({lead[1]:.2f}×)",
+                    f"{theirs.best / ours.best:.2f}× ({theirs.median / ours.median:.2f}×)"]
+        else:
+            row += ["—", "—", "—"]
+        rows.append(row + [f"{memory_ratio:.2f}×"])
+        sys.stdout.flush()
+    print("## (j) 3-D work grids, RedLionfish, RL memory")
+    print()
+    print("RL (`gauss:2`, float32) per iteration in ms, fastest (median): the interval "
+          "between callbacks. *grid*: the default (\"reflect\") work grid and its size "
+          "over the volume's; *DCT axes*: those mirrored by a DCT, not padded "
+          "(`operators.cosine_axes`). RedLionfish CPU (scipy.fft, one thread, periodic): "
+          "(t(7) − t(2)) / 5" + ("" if peer else " — not installed (pip install redlionfish)")
+          + ". *memory*: tracemalloc's peak over a 2-iteration default call / the input.")
+    print()
+    print(markdown_table(["volume", "grid", "DCT axes", "ours", "ours periodic", "RedLionfish",
+                          "lead (periodic)", "lead (default)", "memory"], rows))
+    print()
+    sys.stdout.flush()
+
+
+def grid_verdicts(results):
+    if results["j"]:
+        print(verdict(f"(j) RL periodic ≥ {REDLIONFISH_LEAD:g}× faster per iteration than "
+                      "RedLionfish CPU (fastest; median in brackets)",
+                      all(best >= REDLIONFISH_LEAD for _, best, _ in results["j"]),
+                      ", ".join(f"{n} {b:.2f}× ({m:.2f}×)" for n, b, m in results["j"])))
+    else:
+        print("SKIP  (j) RedLionfish not installed (pip install redlionfish)")
+    print(verdict(f"(j) RL peak memory in 3-D ≤ {MEMORY_3D:g}× the input",
+                  all(r <= MEMORY_3D for _, r in results["k"]),
+                  ", ".join(f"{n} {r:.2f}×" for n, r in results["k"])))
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -652,6 +755,8 @@ def main(argv=None):
                         help="1024², 32×256×256 and 2048² instead of 2048², 128×512² and 4096²")
     parser.add_argument("--solvers", action="store_true",
                         help="only (f)–(i): TV, wavelet, the noise estimate, their memory")
+    parser.add_argument("--grids", action="store_true",
+                        help="only (j): 3-D work grids, RedLionfish, RL's 3-D memory")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     print("# restore speed benchmark" + (" (--quick)" if args.quick else ""))
@@ -661,7 +766,13 @@ def main(argv=None):
           "(other work on the machine slows every timing; ratios use the fastest repeat).")
     print()
     results = {"a": [], "b": [], "c": None, "d": [], "e": [], "f": [], "g": None, "h": [],
-               "i": []}
+               "i": [], "j": [], "k": []}
+    if args.grids:
+        grids(args.quick, results)
+        print("```")
+        grid_verdicts(results)
+        print("```")
+        return 0
     if args.solvers:
         solvers(args.quick, results)
         print("```")
@@ -673,6 +784,7 @@ def main(argv=None):
     closed_form(args.quick, results)
     memory(args.quick, results)
     solvers(args.quick, results)
+    grids(args.quick, results)
 
     print(f"## Targets  ({time.perf_counter() - started:.0f} s; load average after: "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())})")
@@ -699,6 +811,7 @@ def main(argv=None):
                   all(max(t, r) <= MEMORY for _, t, r in results["e"]),
                   ", ".join(f"{n} traced {t:.2f}× / RSS {r:.2f}×" for n, t, r in results["e"])))
     solver_verdicts(results)
+    grid_verdicts(results)
     print("```")
     return 0
 
