@@ -89,7 +89,7 @@ def test_chunks_laid_out_as_pieces_match_the_whole_volume_to_its_edges(method, m
         options, limit = {"iterations": 15}, SMALL_LIMIT
     else:
         whole = restore.tv(f, PSF3, lam=0.05, iterations=10)
-        options, limit = {"lam": 0.05, "iterations": 10}, "12MB"  # 6 chunks (2 x 3)
+        options, limit = {"lam": 0.05, "iterations": 10}, "5MB"  # 4 chunks (2 x 2)
     chunked, report = deconvolve_stack(f, PSF3, method=method, memory_limit=limit,
                                        return_info=True, **options)
     assert report.plan.count >= 4 and report.plan.halo[1:] == PSF3.shape[1:]
@@ -177,7 +177,7 @@ def test_tv_chunks_share_the_weight_chosen_on_the_block():
     solves with that λ (TV's objective weight, not one per chunk)."""
     f = _observed().astype(np.float32)
     out, report = deconvolve_stack(f, PSF3, method="tv", iterations=5,
-                                   memory_limit="25MB", return_info=True)
+                                   memory_limit="5MB", return_info=True)
     assert not report.plan.whole
     lam = report.chosen["lam"]
     whole = restore.tv(f, PSF3, lam=lam, iterations=5)

@@ -58,7 +58,8 @@ class WorkDomain:
     - "zero": as "unknown", but the scene is zero outside the field of view
       (``support``: where the estimate may be non-zero).
 
-    With ``dct=True`` (solvers that need only H and Hᵀ: Richardson-Lucy),
+    With ``dct=True`` (Richardson-Lucy; TV, whose differences end at a
+    mirrored axis's edges, :func:`difference_power`),
     "reflect" mirrors the axes :func:`~restore.operators.cosine_axes`
     picks by a DCT instead of padding them (the same model, exactly, on a
     smaller grid), and "periodic" mirrors the axes of
@@ -177,17 +178,26 @@ def warn_slow_periodic(shape):
         SlowFFTWarning, stacklevel=4)
 
 
-def difference_power(work_shape, xp, dtype):
+def difference_power(work_shape, xp, dtype, cosine=()):
     """|D|² of the periodic finite-difference gradient: Σ_axes 2 − 2 cos(2π k / n).
 
     On the real-FFT half spectrum of `work_shape`. It is also the (real)
     transfer function of the discrete Laplacian stencil (2·ndim at the
     centre, −1 at each neighbour), so the Laplacian's |L|² is its square.
+    On `cosine` axes (mirrored at both ends, a DCT's; the last difference
+    is 0, not a wrap) it is 2 − 2 cos(π k / n), in the layout of
+    :func:`restore._backend.cosine_rfftn` (the last other axis halved).
     """
     ndim = len(work_shape)
+    fourier = [a for a in range(ndim) if a not in cosine]
     total = None
     for axis, n in enumerate(work_shape):
-        freq = np.fft.rfftfreq(n) if axis == ndim - 1 else np.fft.fftfreq(n)
+        if axis in cosine:
+            freq = np.arange(n) / (2.0 * n)
+        elif axis == fourier[-1]:
+            freq = np.fft.rfftfreq(n)
+        else:
+            freq = np.fft.fftfreq(n)
         values = (2.0 - 2.0 * np.cos(2.0 * np.pi * freq)).astype(dtype)
         shape = [1] * ndim
         shape[axis] = values.size

@@ -125,7 +125,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
     def core(f, h, xp):
         sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
-        domain = WorkDomain(h, f, mode)
+        domain = WorkDomain(h, f, mode, dct=True)
         signed = params.looks_signed(f, sigma)
         constrain = not signed if nonnegative == "auto" else nonnegative
         if constrain and signed:
@@ -182,6 +182,9 @@ class _TVADMM:
 
     def __init__(self, domain, *, isotropic, nonnegative, xp):
         self.domain, self.isotropic, self.nonnegative, self.xp = domain, isotropic, nonnegative, xp
+        # axes mirrored by a DCT: their last difference is 0 (no wrap), so the
+        # duals there stay 0 and the divergence's wrap terms vanish with them
+        self.mirrored = domain.op.cosine_axes
         self._inverse_denominator = None  # ((ρ, data weight), ρ/denominator), once per ρ
         self.residuals = (math.inf, math.inf)
         self.change = math.inf  # ‖x_k − x_{k−1}‖ / ‖x_k‖ at the last residual check
@@ -204,7 +207,8 @@ class _TVADMM:
             self._inverse_denominator = None  # free the old one first
             xp, op = self.xp, self.domain.op
             power = op.power()
-            denominator = difference_power(op.shape, xp, op.dtype) * power.dtype.type(rho)
+            denominator = (difference_power(op.shape, xp, op.dtype, op.cosine_axes)
+                           * power.dtype.type(rho))
             power *= power.dtype.type(data_weight)
             denominator = denominator + power  # broadcasts to the full half spectrum
             del power
@@ -245,7 +249,7 @@ class _TVADMM:
                 v_pos = xp.maximum(v_pos, 0) + ratio * xp.minimum(v_pos, 0)
             return x, v, factors, v_pos
         x = (self.domain.initial if warm is None else warm).astype(dtype, copy=True)
-        v = [_difference(x, a, xp) for a in range(x.ndim)]
+        v = [_difference(x, a, xp, self.mirrored) for a in range(x.ndim)]
         factors = [xp.ones_like(x) for _ in (v[:1] if self.isotropic else v)]
         v_pos = x if self.nonnegative else None  # x itself is not kept: v₊ may take it
         return x, v, factors, v_pos
@@ -309,7 +313,7 @@ class _TVADMM:
                 if check:
                     z_old.append(va * fa)
                 va *= 1 - fa
-                va += _difference_rows(x_new, a, start, stop, xp)
+                va += _difference_rows(x_new, a, start, stop, xp, self.mirrored)
             if self.isotropic:
                 magnitude = v[0][block] * v[0][block]
                 for a in range(1, ndim):
@@ -327,7 +331,7 @@ class _TVADMM:
                 for a in range(ndim):
                     z = v[a][block] * factor(a, block)
                     # ∇x − z = u_new − u_old; u_new = v − z
-                    gz = _difference_rows(x_new, a, start, stop, xp) - z
+                    gz = _difference_rows(x_new, a, start, stop, xp, self.mirrored) - z
                     primal += float((gz * gz).sum())
                     z -= z_old[a]
                     dual += float((z * z).sum())
@@ -403,25 +407,33 @@ def _along(ndim, axis, index):
     return (slice(None),) * axis + (index,) + (slice(None),) * (ndim - axis - 1)
 
 
-def _difference(x, axis, xp):
-    """Periodic forward difference along `axis` (slices, no rolled copy)."""
+def _difference(x, axis, xp, mirrored=()):
+    """Periodic forward difference along `axis` (slices, no rolled copy); on a
+    `mirrored` axis the last one is 0 (the mirror repeats the edge)."""
     out = xp.empty_like(x)
     n = x.shape[axis]
     xp.subtract(x[_along(x.ndim, axis, slice(1, None))], x[_along(x.ndim, axis, slice(0, n - 1))],
                 out=out[_along(x.ndim, axis, slice(0, n - 1))])
-    xp.subtract(x[_along(x.ndim, axis, slice(0, 1))], x[_along(x.ndim, axis, slice(n - 1, n))],
-                out=out[_along(x.ndim, axis, slice(n - 1, n))])
+    last = out[_along(x.ndim, axis, slice(n - 1, n))]
+    if axis in mirrored:
+        last[...] = 0
+    else:
+        xp.subtract(x[_along(x.ndim, axis, slice(0, 1))], x[_along(x.ndim, axis, slice(n - 1, n))],
+                    out=last)
     return out
 
 
-def _difference_rows(x, axis, start, stop, xp):
-    """Rows start:stop of the periodic forward difference of `x` along `axis`."""
+def _difference_rows(x, axis, start, stop, xp, mirrored=()):
+    """Rows start:stop of :func:`_difference` of `x` along `axis`."""
     rows = x.shape[0]
     if axis:
-        return _difference(x[start:stop], axis, xp)
+        return _difference(x[start:stop], axis, xp, mirrored)
     out = xp.empty_like(x[start:stop])
     inner = min(stop, rows - 1)
     xp.subtract(x[start + 1:inner + 1], x[start:inner], out=out[:inner - start])
-    if stop == rows:  # the last row wraps round to the first
-        xp.subtract(x[:1], x[rows - 1:], out=out[rows - 1 - start:])
+    if stop == rows:  # the last row wraps round to the first, or (mirrored) is 0
+        if 0 in mirrored:
+            out[rows - 1 - start:] = 0
+        else:
+            xp.subtract(x[:1], x[rows - 1:], out=out[rows - 1 - start:])
     return out

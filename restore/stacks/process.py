@@ -107,10 +107,11 @@ def piece_mode(method, boundary, psf):
 def piece_cosine(method, options, psf, shape):
     """The axes the chunks of a `method` solve of a volume of `shape` mirror
     by a DCT (no padding): those the solve of the whole volume would
-    (Richardson-Lucy under "reflect", :func:`restore.operators.cosine_axes`).
-    At a cut side the halo absorbs the mirror, as it absorbs a wrap."""
-    if (method != "richardson_lucy" or options.get("tv_weight", 0)
-            or piece_mode(method, options.get("boundary", "auto"), psf) != "reflect"):
+    (Richardson-Lucy without RL-TV, and TV, under "reflect",
+    :func:`restore.operators.cosine_axes`). At a cut side the halo absorbs
+    the mirror, as it absorbs a wrap."""
+    mirrors = method == "tv" or (method == "richardson_lucy" and not options.get("tv_weight", 0))
+    if not mirrors or piece_mode(method, options.get("boundary", "auto"), psf) != "reflect":
         return ()
     return cosine_axes(np.asarray(psf), tuple(shape))
 
