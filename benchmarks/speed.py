@@ -767,18 +767,14 @@ def main(argv=None):
     print()
     results = {"a": [], "b": [], "c": None, "d": [], "e": [], "f": [], "g": None, "h": [],
                "i": [], "j": [], "k": []}
-    if args.grids:
-        grids(args.quick, results)
-        print("```")
-        grid_verdicts(results)
-        print("```")
-        return 0
-    if args.solvers:
-        solvers(args.quick, results)
-        print("```")
-        solver_verdicts(results)
-        print("```")
-        return 0
+    for only, section, verdicts in ((args.grids, grids, grid_verdicts),
+                                    (args.solvers, solvers, solver_verdicts)):
+        if only:
+            section(args.quick, results)
+            print("```")
+            verdicts(results)
+            print("```")
+            return 0
     rl_speed(args.quick, results)
     acceleration(args.quick, results)
     closed_form(args.quick, results)
