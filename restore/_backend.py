@@ -177,9 +177,15 @@ def cosine_rfftn(x, shape, cosine, *, overwrite=False):
     if not cosine:
         return rfftn(x, shape)
     fft = _fft_module(x)
+    others = tuple(a for a in range(x.ndim) if a not in cosine)
+    if others and not is_gpu_array(x):
+        # the real FFT first, then the DCT in the complex spectrum's own memory
+        # (SciPy transforms its real and imaginary parts): no real temporary
+        spectrum = fft.rfftn(x, axes=others, **_workers(x))
+        return fft.dctn(spectrum, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=True,
+                        **_workers(x))
     y = fft.dctn(x, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=overwrite,
                  **_workers(x))
-    others = tuple(a for a in range(x.ndim) if a not in cosine)
     if not others:
         return y
     return fft.rfftn(y, axes=others, **_workers(x))
@@ -191,6 +197,11 @@ def cosine_irfftn(spectrum, shape, cosine, *, overwrite=False):
         return irfftn(spectrum, shape, overwrite=overwrite)
     fft = _fft_module(spectrum)
     others = tuple(a for a in range(len(shape)) if a not in cosine)
+    on_gpu = is_gpu_array(spectrum)
+    if others and not on_gpu:  # the inverse DCT first, in the complex spectrum
+        spectrum = fft.idctn(spectrum, type=2, axes=tuple(cosine), norm="ortho",
+                             overwrite_x=overwrite, **_workers(spectrum))
+        overwrite = True
     if others:
         if len(others) > 1:  # as irfftn: no hidden complex copy of the spectrum
             spectrum = fft.ifftn(spectrum, s=[shape[a] for a in others[:-1]],
@@ -198,6 +209,8 @@ def cosine_irfftn(spectrum, shape, cosine, *, overwrite=False):
                                  **_workers(spectrum))
         spectrum = fft.irfft(spectrum, n=shape[others[-1]], axis=others[-1],
                              overwrite_x=overwrite or len(others) > 1, **_workers(spectrum))
+        if not on_gpu:
+            return spectrum
         overwrite = True
     return fft.idctn(spectrum, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=overwrite,
                      **_workers(spectrum))
