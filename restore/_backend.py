@@ -142,15 +142,22 @@ def irfftn(spectrum, shape, *, overwrite=False):
     """
     if is_gpu_array(spectrum):
         return _cupy_fft.irfftn(spectrum, s=shape, overwrite_x=overwrite)
-    shape = tuple(shape)
-    if len(shape) > 1:
-        # The same transforms as scipy.fft.irfftn, in two calls: its N-D
-        # complex-to-real path allocates a hidden complex copy of the whole
-        # spectrum (untraced, one work array of RSS) even with overwrite_x.
-        spectrum = scipy.fft.ifftn(spectrum, s=shape[:-1], axes=range(-len(shape), -1),
-                                   workers=fft_workers(), overwrite_x=overwrite)
-    return scipy.fft.irfft(spectrum, n=shape[-1], workers=fft_workers(),
-                           overwrite_x=overwrite or len(shape) > 1)
+    return _inverse_real(spectrum, tuple(shape), tuple(range(len(shape))), overwrite)
+
+
+def _inverse_real(spectrum, shape, axes, overwrite):
+    """The inverse real FFT over `axes` of `shape` (the last of them halved).
+
+    The same transforms as ``irfftn(axes=axes)``, in two calls: SciPy's N-D
+    complex-to-real path allocates a hidden complex copy of the whole
+    spectrum (untraced, one work array of RSS) even with overwrite_x.
+    """
+    fft = _fft_module(spectrum)
+    if len(axes) > 1:
+        spectrum = fft.ifftn(spectrum, s=[shape[a] for a in axes[:-1]], axes=axes[:-1],
+                             overwrite_x=overwrite, **_workers(spectrum))
+    return fft.irfft(spectrum, n=shape[axes[-1]], axis=axes[-1],
+                     overwrite_x=overwrite or len(axes) > 1, **_workers(spectrum))
 
 
 def has_dct(xp):
@@ -203,12 +210,7 @@ def cosine_irfftn(spectrum, shape, cosine, *, overwrite=False):
                              overwrite_x=overwrite, **_workers(spectrum))
         overwrite = True
     if others:
-        if len(others) > 1:  # as irfftn: no hidden complex copy of the spectrum
-            spectrum = fft.ifftn(spectrum, s=[shape[a] for a in others[:-1]],
-                                 axes=others[:-1], overwrite_x=overwrite,
-                                 **_workers(spectrum))
-        spectrum = fft.irfft(spectrum, n=shape[others[-1]], axis=others[-1],
-                             overwrite_x=overwrite or len(others) > 1, **_workers(spectrum))
+        spectrum = _inverse_real(spectrum, shape, others, overwrite)
         if not on_gpu:
             return spectrum
         overwrite = True
