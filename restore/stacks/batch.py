@@ -27,9 +27,9 @@ from .._display import format_value
 from ..io import atomic_output, convert
 from ..operators import forget_otfs
 from .discover import discover, output_stem
-from .plan import parse_memory, plan_chunks, process_memory
-from .process import (COMPUTE_OPTIMIZED, VolumeSource, chosen_parameters, decide, piece_cosine,
-                      piece_mode, restore_volume, solver_for)
+from .plan import parse_memory, process_memory
+from .process import (COMPUTE_OPTIMIZED, VolumeSource, chosen_parameters, decide,
+                      restore_volume, solver_for, volume_plan)
 from .psfs import psfs_for
 from .stackio import SPATIAL, atomic_directory, open_stack, record_json, \
     region_reader, write_tiff, write_zarr_begin
@@ -160,15 +160,8 @@ class _Job:
         self.reserved = self.baseline + (0 if self.zarr else 2 * out_bytes)
         self.output = output_path(self.path, self.meta.format, out_dir, method, zarr=self.zarr)
         spatial_shape = tuple(self.meta.shape[i] for i in self.spatial)
-        self.plan = plan_chunks(spatial_shape, self.psfs[0].shape, memory_limit=limit,
-                                method=self.solver,
-                                accelerate=bool(options.get("accelerate", False)),
-                                reserved=self.reserved, threads=threads,
-                                boundary=piece_mode(self.solver,
-                                                    options.get("boundary", "auto"),
-                                                    self.psfs[0]),
-                                cosine=piece_cosine(self.solver, options, self.psfs[0],
-                                                    spatial_shape))
+        self.plan = volume_plan(spatial_shape, self.psfs[0], self.solver, options,
+                                memory_limit=limit, reserved=self.reserved, threads=threads)
         self.reader = region_reader(self.meta)  # each chunk reads its own region
 
     def volume_count(self):

@@ -116,6 +116,19 @@ def piece_cosine(method, options, psf, shape):
     return cosine_axes(np.asarray(psf), tuple(shape))
 
 
+def volume_plan(shape, psf, method, options, *, memory_limit, reserved=0, halo=None,
+                threads=1):
+    """The :func:`~restore.stacks.plan_chunks` plan of a `method` solve with
+    `options` of a volume of `shape`: the chunks laid out in the boundary
+    mode they are solved in (:func:`piece_mode`), mirrored by a DCT on the
+    volume's axes (:func:`piece_cosine`)."""
+    return plan_chunks(tuple(shape), psf.shape, memory_limit=memory_limit, method=method,
+                       accelerate=bool(options.get("accelerate", False)), reserved=reserved,
+                       halo=halo, threads=threads,
+                       boundary=piece_mode(method, options.get("boundary", "auto"), psf),
+                       cosine=piece_cosine(method, options, psf, shape))
+
+
 def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=None,
            threads=None, volume_shape=None):
     """Restore one block (NumPy) with fixed options; float32 result of its shape.
@@ -153,8 +166,8 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
         options["boundary"] = "periodic"
         shared = reusing_otfs()  # the chunks' grids are mostly one shape: one PSF FFT
         mirrored = mirroring_axes(cosine)
-    threads = contextlib.nullcontext() if threads is None else fft_threads(threads)
-    with shared, noise, threads, mirrored:
+    limited = contextlib.nullcontext() if threads is None else fft_threads(threads)
+    with shared, noise, limited, mirrored:
         if wiener_model is not None:
             result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
             solved = (result, None)
@@ -329,15 +342,12 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     method = solver_for(method)
     psf = np.asarray(psf, dtype=np.float32)
     psf = psf / psf.sum()
-    accelerate = bool(options.get("accelerate", False))
     shape = tuple(volume.shape)
 
     def planned(boundary):
-        return plan_chunks(shape, psf.shape, memory_limit=memory_limit, method=method,
-                           accelerate=accelerate, reserved=reserved, halo=halo,
-                           boundary=piece_mode(method, boundary, psf), threads=threads,
-                           cosine=piece_cosine(method, {**options, "boundary": boundary},
-                                               psf, shape))
+        return volume_plan(shape, psf, method, {**options, "boundary": boundary},
+                           memory_limit=memory_limit, reserved=reserved, halo=halo,
+                           threads=threads)
 
     # the chunks' layout follows the boundary they are solved with: the
     # user's, or (iterative "auto") the one the central block resolves
@@ -517,4 +527,4 @@ def deconvolve_stack(image, psf, *, method="rl", memory_limit="4GB", halo=None,
     return (estimate, report) if return_info else estimate
 
 
-__all__ += ["chosen_parameters", "decide", "solve_bytes"]
+__all__ += ["chosen_parameters", "decide", "solve_bytes", "volume_plan"]
