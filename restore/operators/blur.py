@@ -242,7 +242,7 @@ class Blur:
                 otf = part if otf is None else otf * part
         else:
             xp = self.xp
-            kernel = to_host(self.psf)
+            kernel = to_host(self.psf) if self.cosine_axes else self.psf
             for axis in self.cosine_axes:  # each mirrored axis: A e₀ (A's first column)
                 matrix = _mirrored_columns(kernel.shape[axis], self.work_shape[axis])
                 kernel = np.moveaxis(np.tensordot(matrix, kernel, axes=(1, axis)), 0, axis)

@@ -13,6 +13,7 @@ the reader pickles (a ``dask.distributed`` worker can open it too).
 """
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -180,8 +181,6 @@ def _read_mapped(path, dtype, offset, shape, index):
     2420-wide uint16 stack, one per chunk solved at once); a plane's band
     of rows is a thirty-second of that. Each map is let go at once.
     """
-    import itertools
-
     index = index if isinstance(index, tuple) else (index,)
     index = index + (slice(None),) * (len(shape) - len(index))
     if len(shape) < 3 or not all(isinstance(s, slice) and s.step in (None, 1) for s in index):
