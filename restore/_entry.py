@@ -9,23 +9,25 @@ stderr and exit status 130 or 143, and no partial output file.
 import os
 import sys
 
-from ._signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, handle_sigterm
+from ._signals import EXIT_INTERRUPTED, exit_for_signal, handle_signals
 
 
 def main(args=None):
     """Run the ``restore`` command; return its exit status."""
     try:
-        handle_sigterm()
+        handle_signals()
         from .cli import main as run_command  # the slow imports happen here
 
         return run_command(args)
-    except KeyboardInterrupt:
-        print("Error: interrupted (Ctrl-C); no partial output file was left",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Terminated:
-        print("Error: terminated (SIGTERM); no partial output file was left", file=sys.stderr)
-        return EXIT_TERMINATED
+    except BaseException as error:
+        # a Ctrl-C or SIGTERM, or what one became where Python lost it while
+        # loading (CPython 3.11 wraps it in a RuntimeError inside __set_name__)
+        ending = exit_for_signal(error)
+        if ending is None:
+            raise
+        status, message = ending
+        print(f"Error: {message}", file=sys.stderr)
+        return status
 
 
 def run():

@@ -7,11 +7,12 @@ import subprocess
 import sys
 import textwrap
 import time
+import weakref
 
 import numpy as np
 import pytest
 
-from restore import _entry
+from restore import _entry, _signals
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -122,6 +123,123 @@ def test_ctrl_c_at_any_moment_of_a_real_run(tmp_path, delay):
     _wait_for(process, "ready")
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    _one_error_line(stderr, "Ctrl-C")
+    assert sorted(os.listdir(tmp_path)) == ["in.npy"]
+
+
+def _drop_in_a_callback(signum):
+    """Deliver `signum` inside a weak reference's callback, where Python drops an
+    exception its handler raises."""
+
+    class Thing:
+        pass
+
+    def callback(_):
+        signal.raise_signal(signum)  # the handler runs here, inside the callback
+
+    thing = Thing()
+    reference = weakref.ref(thing, callback)
+    del thing
+    return reference
+
+
+@pytest.fixture
+def command_handlers(monkeypatch):
+    """The command's signal handlers, installed for one test and then removed."""
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    monkeypatch.setattr(_signals, "_received", [])  # this test's notes
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    _signals.handle_signals()
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize("signum, error", [(signal.SIGINT, KeyboardInterrupt),
+                                           (signal.SIGTERM, _signals.Terminated)])
+def test_a_signal_dropped_in_a_callback_is_raised_at_the_next_check(command_handlers, capsys,
+                                                                   signum, error):
+    _drop_in_a_callback(signum)  # Python drops the exception: the run goes on
+    assert capsys.readouterr().err == ""  # and says nothing
+    assert _signals.received() == signum
+    with pytest.raises(error):
+        _signals.raise_if_received()
+    assert _signals.exit_for_signal(RuntimeError("what it became"))[0] == 128 + signum
+
+
+def test_other_dropped_errors_are_printed_as_python_prints_them(command_handlers, monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "__unraisablehook__", seen.append)
+
+    class Thing:
+        pass
+
+    def callback(_):
+        raise ZeroDivisionError
+
+    thing = Thing()
+    reference = weakref.ref(thing, callback)  # noqa: F841
+    del thing
+    assert [u.exc_type for u in seen] == [ZeroDivisionError]
+    assert _signals.received() is None
+    _signals.raise_if_received()  # nothing to raise
+
+
+def test_outside_the_command_nothing_is_noted():
+    """The library's checks are no-ops in a notebook (no handlers installed)."""
+    assert _signals.received() is None and _signals.exit_for_signal() is None
+    _signals.raise_if_received()
+
+
+def test_ctrl_c_dropped_inside_a_callback_still_ends_the_run(tmp_path):
+    """The failure a real run met (the import system's lock callback caught the
+    Ctrl-C and the run went on): one line, 130, no output."""
+    np.save(tmp_path / "in.npy", np.random.default_rng(0).random((256, 256)))
+    process = _start("""
+        import signal, sys, weakref
+        from restore.solvers._iterative import Iteration
+        real = Iteration.run
+        class Thing:
+            pass
+        def dropped(_):
+            signal.raise_signal(signal.SIGINT)
+        def interrupted_in_a_callback(self, step, xp):
+            thing = Thing()
+            reference = weakref.ref(thing, dropped)
+            del thing
+            print("dropped", flush=True)
+            return real(self, step, xp)
+        Iteration.run = interrupted_in_a_callback
+        from restore._entry import run
+        sys.argv = ["restore", "rl", "in.npy", "--psf", "gauss:2", "--iterations", "100000",
+                    "-o", "out.npy"]
+        run()
+        """, tmp_path)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    _one_error_line(stderr, "Ctrl-C")
+    assert sorted(os.listdir(tmp_path)) == ["in.npy"]
+
+
+def test_ctrl_c_that_python_wraps_in_another_error_is_still_ctrl_c(tmp_path):
+    """CPython 3.11 wraps an exception raised in ``__set_name__`` (a class being
+    made, as imports do) in a RuntimeError: a Ctrl-C there is still 130."""
+    np.save(tmp_path / "in.npy", np.random.default_rng(0).random((64, 64)))
+    process = _start("""
+        import signal, sys
+        from restore.solvers._iterative import Iteration
+        class Field:
+            def __set_name__(self, owner, name):
+                signal.raise_signal(signal.SIGINT)
+        def make_a_class(self, step, xp):
+            type("Made", (), {"field": Field()})
+        Iteration.run = make_a_class
+        from restore._entry import run
+        sys.argv = ["restore", "rl", "in.npy", "--psf", "gauss:2", "-o", "out.npy"]
+        run()
+        """, tmp_path)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     _one_error_line(stderr, "Ctrl-C")

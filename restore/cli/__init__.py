@@ -41,7 +41,7 @@ import warnings
 import click
 
 import restore
-from restore._signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, handle_sigterm
+from restore._signals import exit_for_signal, handle_signals
 from restore.cli._options import (
     NoiseSpec,
     NumberOrWord,
@@ -95,24 +95,39 @@ class RestoreGroup(click.Group):
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help())
             return 0
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            _error("interrupted (Ctrl-C); no partial output file was left")
-            return EXIT_INTERRUPTED
-        except Terminated:
-            _error("terminated (SIGTERM); no partial output file was left")
-            return EXIT_TERMINATED
-        except click.ClickException as error:
-            message = error.format_message()
-            if isinstance(error, click.UsageError) and error.ctx is not None:
-                message += f" (see '{error.ctx.command_path} --help')"
-            _error(message)
-            return EXIT_ERROR
-        except (ValueError, TypeError, OSError, FloatingPointError, MemoryError) as error:
-            if os.environ.get("RESTORE_TRACEBACK"):
+        except BaseException as error:
+            # a Ctrl-C or SIGTERM, whatever exception it became (or None came)
+            ending = exit_for_signal(error)
+            if ending is None and isinstance(error, click.exceptions.Abort):
+                ending = exit_for_signal(KeyboardInterrupt())  # end of input at a prompt
+            if ending is not None:
+                _error(ending[1])
+                return ending[0]
+            status = _failure(error)
+            if status is None:
                 raise
-            _error(_describe(error))
-            return EXIT_ERROR
+            return status
+        ending = exit_for_signal()  # a signal something swallowed after the last check
+        if ending is not None:
+            _error(ending[1])
+            return ending[0]
         return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def _failure(error):
+    """Say a user-facing error in one line and return its exit status; None for
+    errors of our own code (not the user's input), which are raised on."""
+    if isinstance(error, click.ClickException):
+        message = error.format_message()
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            message += f" (see '{error.ctx.command_path} --help')"
+        _error(message)
+        return EXIT_ERROR
+    if isinstance(error, (ValueError, TypeError, OSError, FloatingPointError, MemoryError)) \
+            and not os.environ.get("RESTORE_TRACEBACK"):
+        _error(_describe(error))
+        return EXIT_ERROR
+    return None
 
 
 def _describe(error):
@@ -173,7 +188,7 @@ def cli():
 
 def main(args=None):
     """Run the ``restore`` command; return its exit status (console script, ``-m``)."""
-    handle_sigterm()
+    handle_signals()
     return cli.main(args=args, prog_name="restore", standalone_mode=False)
 
 

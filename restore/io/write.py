@@ -32,6 +32,7 @@ from .conversion import (
     convert,
 )
 from .read import _FORMAT_NAMES, IMAGE_SUFFIXES, ImageMeta, _default_axes
+from .._signals import raise_if_received
 
 __all__ = ["atomic_output", "check_output", "default_output", "write_image"]
 
@@ -215,6 +216,7 @@ def atomic_output(path):
         yield tmp
         with open(tmp, "rb+") as file:
             os.fsync(file.fileno())
+        raise_if_received()  # a Ctrl-C some library swallowed: no output after it
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -15,6 +15,7 @@ changes the estimate by less than `tol` relative to its size,
 import math
 
 from .. import params, progress
+from .._signals import raise_if_received
 from ._framework import callback_window, flag_search_limit
 
 #: The iteration caps of ``iterations="auto"``, by solver name.
@@ -55,6 +56,7 @@ class Iteration:
     def _run(self, step, xp, advance):
         estimate, reason, k = None, "iterations", 0
         for k in range(1, self.iterations + 1):
+            raise_if_received()  # a Ctrl-C some library swallowed stops here
             estimate, change, *record = step()
             advance()
             self.history.append({"iteration": k, "change": change, **(record[0] if record else {})})

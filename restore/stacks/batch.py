@@ -24,6 +24,7 @@ import restore
 
 from .._backend import FFT_WORKERS
 from .._display import format_value
+from .._signals import raise_if_received
 from ..io import atomic_output, convert
 from ..operators import forget_otfs
 from .discover import discover, output_stem
@@ -491,6 +492,7 @@ def _one(path, *, method, options, specs, out, limit, per_slice, dtype, overwrit
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:  # noqa: BLE001 - one bad stack must not stop the batch
+        raise_if_received()  # a Ctrl-C that a library turned into another error
         if os.environ.get("RESTORE_TRACEBACK"):
             raise
         message = _describe(error)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._signals import raise_if_received
+
 __all__ = [
     "RECORD_TAG",
     "StackMeta",
@@ -492,6 +494,7 @@ def atomic_directory(path):
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         yield tmp
+        raise_if_received()  # a Ctrl-C some library swallowed: no output after it
         old = None
         if path.exists():
             old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
