@@ -123,7 +123,14 @@ def ndimage_module(xp):
 
 
 def next_fast_length(n):
-    """Smallest length >= `n` that real FFTs handle quickly (2, 3, 5, 7 factors)."""
+    """Smallest length >= `n` that real FFTs handle quickly: 2, 3 and 5 factors only.
+
+    7-smooth lengths were measured (pocketfft, this project's 2-core machine,
+    15 pairs from 98 vs 100 to 784 vs 800, the shorter one 7-smooth, on the
+    first axis of volumes and images): an FFT pair took 0.81-1.25× the time of
+    the next 5-smooth length, median 0.97-1.0, i.e. 1.01-1.04× as long per
+    sample; too little to take.
+    """
     return scipy.fft.next_fast_len(int(n), real=True)
 
 
