@@ -94,7 +94,8 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
     squared misfit :meth:`WorkDomain.misfit` is σ̂², found by
     :func:`restore.params.discrepancy_search` from ``start · σ̂`` on short
     warm-started `trial` runs) times the solver's `correction` (the principle
-    over-smooths TV and wavelet). `trial(lam, warm)` returns an estimate on
+    over-smooths TV and wavelet), or, where the misfit levelled off above σ̂²
+    (`levelled` of the search), the λ it levelled at. `trial(lam, warm)` returns an estimate on
     the work grid; `final(lam, warm, callback)` returns ``(estimate,
     iterations, stop_reason)`` and calls `callback` on the work grid.
     Returns the field of view, the iterations, the stop reason and the
@@ -106,10 +107,15 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
         x, k, reason = final(lam, None, grid_callback)
         return domain.crop(x), k, reason, {"lam": lam}
     first = start * sigma
-    morozov, warm = params.discrepancy_search(trial, domain.misfit, sigma**2, first)
-    chosen = correction * morozov
+    morozov, warm, levelled = params.discrepancy_search(trial, domain.misfit, sigma**2,
+                                                        first)
+    if levelled:  # the noise level was out of reach: no over-smoothing to correct
+        chosen, parameters = morozov, {"lam_method": "misfit levelled off above the noise"}
+    else:
+        chosen = correction * morozov
+        parameters = {"lam_method": f"discrepancy x {correction:g}"}
+    parameters = {"lam": chosen, **parameters}
     x, k, reason = final(chosen, warm, grid_callback)
-    parameters = {"lam": chosen, "lam_method": f"discrepancy x {correction:g}"}
     low, high = params.DISCREPANCY_FACTOR_RANGE
     flag_search_limit(parameters, method, "lam", morozov, first * low, first * high,
                       advice="check that the PSF and the noise level match the data, "
