@@ -9,25 +9,34 @@ stderr and exit status 130 or 143, and no partial output file.
 import os
 import sys
 
-from ._signals import EXIT_INTERRUPTED, exit_for_signal, handle_signals
+from ._signals import EXIT_INTERRUPTED, exit_for_signal, handled_signals
 
 
 def main(args=None):
     """Run the ``restore`` command; return its exit status."""
     try:
-        handle_signals()
-        from .cli import main as run_command  # the slow imports happen here
+        with handled_signals():
+            try:
+                from .cli import main as run_command  # the slow imports happen here
 
-        return run_command(args)
-    except BaseException as error:
-        # a Ctrl-C or SIGTERM, or what one became where Python lost it while
-        # loading (CPython 3.11 wraps it in a RuntimeError inside __set_name__)
-        ending = exit_for_signal(error)
-        if ending is None:
-            raise
-        status, message = ending
-        print(f"Error: {message}", file=sys.stderr)
-        return status
+                return run_command(args)
+            except BaseException as error:
+                return _ending(error)
+    except KeyboardInterrupt as error:  # before the handlers were in place
+        return _ending(error)
+
+
+def _ending(error):
+    """Say how a Ctrl-C or SIGTERM ended the command; its exit status. It may
+    have become another exception where Python lost it while loading (CPython
+    3.11 wraps it in a RuntimeError inside ``__set_name__``); any other error
+    is raised on."""
+    ending = exit_for_signal(error)
+    if ending is None:
+        raise error
+    status, message = ending
+    print(f"Error: {message}", file=sys.stderr)
+    return status
 
 
 def run():

@@ -10,11 +10,12 @@ lose the exception it raises: CPython 3.11 drops it inside ABC registration
 (an import that registers a class), wraps it in a RuntimeError inside a
 class's ``__set_name__``, and prints and drops it in a weak reference's
 callback. A run went on for good after such a Ctrl-C. So the handlers also
-note the signal (:func:`received`): the solvers' loops and the commit of an
+note the signal (:func:`received`, within :func:`handled_signals`): the solvers' loops and the commit of an
 output check the note (:func:`raise_if_received`), and the command's error
 handling reports the signal whatever exception it finds.
 """
 
+import contextlib
 import signal
 import sys
 import threading
@@ -41,18 +42,35 @@ def _note_and_raise(signum, frame):
     raise _EXCEPTIONS[signum]()
 
 
-def handle_signals():
-    """Install the command's handlers of SIGINT and SIGTERM (main thread only;
-    elsewhere a no-op).
+@contextlib.contextmanager
+def handled_signals():
+    """Within, SIGINT and SIGTERM have the command's handlers (main thread only;
+    elsewhere nothing changes).
 
     Each raises its exception (KeyboardInterrupt, :class:`Terminated`) and
     notes the signal; an exception that Python would print as "Exception
-    ignored" is not printed when it is one of these two.
+    ignored" is not printed when it is one of these two. On the way out the
+    handlers before are put back and, leaving the outermost such block, the
+    note is cleared: a notebook that ran a command keeps its own Ctrl-C.
     """
-    if threading.current_thread() is threading.main_thread():
-        for signum in _EXCEPTIONS:
-            signal.signal(signum, _note_and_raise)
-        sys.unraisablehook = _quiet_about_signals
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in _EXCEPTIONS}
+    hook = sys.unraisablehook
+    outermost = previous[signal.SIGINT] is not _note_and_raise
+    for signum in _EXCEPTIONS:
+        signal.signal(signum, _note_and_raise)
+    sys.unraisablehook = _quiet_about_signals
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python
+                signal.signal(signum, handler)
+        sys.unraisablehook = hook
+        if outermost:
+            del _received[:]
 
 
 def received():

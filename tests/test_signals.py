@@ -146,15 +146,10 @@ def _drop_in_a_callback(signum):
 
 
 @pytest.fixture
-def command_handlers(monkeypatch):
-    """The command's signal handlers, installed for one test and then removed."""
-    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
-    monkeypatch.setattr(_signals, "_received", [])  # this test's notes
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    _signals.handle_signals()
-    yield
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)
+def command_handlers():
+    """The command's signal handlers, for one test."""
+    with _signals.handled_signals():
+        yield
 
 
 @pytest.mark.parametrize("signum, error", [(signal.SIGINT, KeyboardInterrupt),
@@ -244,3 +239,20 @@ def test_ctrl_c_that_python_wraps_in_another_error_is_still_ctrl_c(tmp_path):
     assert process.returncode == 130, stderr
     _one_error_line(stderr, "Ctrl-C")
     assert sorted(os.listdir(tmp_path)) == ["in.npy"]
+
+
+def test_leaving_the_command_puts_the_handlers_and_the_note_back():
+    """A notebook that ran a command in-process keeps its own Ctrl-C, and a
+    Ctrl-C noted in the command does not stop its later solves."""
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    hook = sys.unraisablehook
+    with pytest.raises(KeyboardInterrupt), _signals.handled_signals():
+        with _signals.handled_signals():  # the command's main inside the entry's
+            assert sys.unraisablehook is not hook
+            _drop_in_a_callback(signal.SIGINT)
+        assert _signals.received() == signal.SIGINT  # the inner block keeps the note
+        _signals.raise_if_received()
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    assert sys.unraisablehook is hook
+    assert _signals.received() is None
+    _signals.raise_if_received()

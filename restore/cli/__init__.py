@@ -41,7 +41,7 @@ import warnings
 import click
 
 import restore
-from restore._signals import exit_for_signal, handle_signals
+from restore._signals import exit_for_signal, handled_signals
 from restore.cli._options import (
     NoiseSpec,
     NumberOrWord,
@@ -188,8 +188,8 @@ def cli():
 
 def main(args=None):
     """Run the ``restore`` command; return its exit status (console script, ``-m``)."""
-    handle_signals()
-    return cli.main(args=args, prog_name="restore", standalone_mode=False)
+    with handled_signals():
+        return cli.main(args=args, prog_name="restore", standalone_mode=False)
 
 
 # ------------------------------------------------------------ the commands
