@@ -96,7 +96,7 @@ class RestoreGroup(click.Group):
             click.echo(error.ctx.get_help())
             return 0
         except BaseException as error:
-            # a Ctrl-C or SIGTERM, whatever exception it became (or None came)
+            # a Ctrl-C or SIGTERM, whatever exception it became on the way
             ending = exit_for_signal(error)
             if ending is None and isinstance(error, click.exceptions.Abort):
                 ending = exit_for_signal(KeyboardInterrupt())  # end of input at a prompt
