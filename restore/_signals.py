@@ -9,10 +9,11 @@ Python runs a signal's handler wherever the main thread is, and some places
 lose the exception it raises: CPython 3.11 drops it inside ABC registration
 (an import that registers a class), wraps it in a RuntimeError inside a
 class's ``__set_name__``, and prints and drops it in a weak reference's
-callback. A run went on for good after such a Ctrl-C. So the handlers also
-note the signal (:func:`received`, within :func:`handled_signals`): the solvers' loops and the commit of an
-output check the note (:func:`raise_if_received`), and the command's error
-handling reports the signal whatever exception it finds.
+callback. A run went on for good after such a Ctrl-C. So the handlers of
+:func:`handled_signals` also note the signal (:func:`received`): the
+solvers' loops and the commit of an output check the note
+(:func:`raise_if_received`), and the command's error handling reports the
+signal whatever exception it finds.
 """
 
 import contextlib

@@ -97,21 +97,29 @@ class RestoreGroup(click.Group):
             return 0
         except BaseException as error:
             # a Ctrl-C or SIGTERM, whatever exception it became on the way
-            ending = exit_for_signal(error)
-            if ending is None and isinstance(error, click.exceptions.Abort):
-                ending = exit_for_signal(KeyboardInterrupt())  # end of input at a prompt
-            if ending is not None:
-                _error(ending[1])
-                return ending[0]
-            status = _failure(error)
+            status = _signal_status(error)
+            if status is None and isinstance(error, click.exceptions.Abort):
+                status = _signal_status(KeyboardInterrupt())  # end of input at a prompt
+            if status is None:
+                status = _failure(error)
             if status is None:
                 raise
             return status
-        ending = exit_for_signal()  # a signal something swallowed after the last check
-        if ending is not None:
-            _error(ending[1])
-            return ending[0]
+        status = _signal_status()  # a signal something swallowed after the last check
+        if status is not None:
+            return status
         return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def _signal_status(error=None):
+    """Say how a signal ended the command and return its exit status; None when
+    no signal came (see :func:`restore._signals.exit_for_signal`)."""
+    ending = exit_for_signal(error)
+    if ending is None:
+        return None
+    status, message = ending
+    _error(message)
+    return status
 
 
 def _failure(error):

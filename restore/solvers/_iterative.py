@@ -95,9 +95,10 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
     :func:`restore.params.discrepancy_search` from ``start · σ̂`` on short
     warm-started `trial` runs) times the solver's `correction` (the principle
     over-smooths TV and wavelet), or, where the misfit levelled off above σ̂²
-    (`levelled` of the search), the λ it levelled at. `trial(lam, warm)` returns an estimate on
-    the work grid; `final(lam, warm, callback)` returns ``(estimate,
-    iterations, stop_reason)`` and calls `callback` on the work grid.
+    (`levelled` of the search), the λ it levelled at. `trial(lam, warm)`
+    returns an estimate on the work grid; `final(lam, warm, callback)`
+    returns ``(estimate, iterations, stop_reason)`` and calls `callback` on
+    the work grid.
     Returns the field of view, the iterations, the stop reason and the
     parameters to report (``lam``; for "auto" also ``lam_method``, and
     ``limit`` where the search ended at the edge of its range).
@@ -110,11 +111,10 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
     morozov, warm, levelled = params.discrepancy_search(trial, domain.misfit, sigma**2,
                                                         first)
     if levelled:  # the noise level was out of reach: no over-smoothing to correct
-        chosen, parameters = morozov, {"lam_method": "misfit levelled off above the noise"}
+        chosen, method_used = morozov, "misfit levelled off above the noise"
     else:
-        chosen = correction * morozov
-        parameters = {"lam_method": f"discrepancy x {correction:g}"}
-    parameters = {"lam": chosen, **parameters}
+        chosen, method_used = correction * morozov, f"discrepancy x {correction:g}"
+    parameters = {"lam": chosen, "lam_method": method_used}
     x, k, reason = final(chosen, warm, grid_callback)
     low, high = params.DISCREPANCY_FACTOR_RANGE
     flag_search_limit(parameters, method, "lam", morozov, first * low, first * high,
