@@ -332,9 +332,10 @@ def _discrepancy_search(solve, residual, target, lam0, rounds, factor_range, adv
         advance()
         x = solve(lam, x)
         r = residual(x)
-        tried.append((math.log(lam), math.log(max(r, 1e-300)), x))
+        tried.append([math.log(lam), math.log(max(r, 1e-300)), x])
         if abs(math.log(max(r, 1e-300)) - log_target) < 0.05:
             break
+        _keep_returnable(tried, log_target)
         below = [t for t in tried if t[1] < log_target]
         above = [t for t in tried if t[1] >= log_target]
         if below and above:
@@ -359,6 +360,19 @@ def _discrepancy_search(solve, residual, target, lam0, rounds, factor_range, adv
         lam = min(max(lam, lam0 * factor_range[0]), lam0 * factor_range[1])
     best = min(tried, key=lambda t: abs(t[1] - log_target))
     return math.exp(best[0]), best[2], False
+
+
+def _keep_returnable(tried, log_target):
+    """Drop the estimates of trials the search can no longer return.
+
+    It returns the trial closest to the target or, levelled off, the one
+    before the last; every other estimate is a whole work array held for
+    nothing (a search runs up to 12 trials).
+    """
+    closest = min(tried, key=lambda t: abs(t[1] - log_target))
+    for entry in tried[:-2]:
+        if entry is not closest:
+            entry[2] = None
 
 
 def _frequency_radius(shape, xp, dtype, *, squared=False):

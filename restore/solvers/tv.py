@@ -173,10 +173,13 @@ class _TVADMM:
     """ADMM state for one work domain; `run` solves for one λ (warm-startable).
 
     The split variables are kept in a compact form: per gradient axis
-    v = ∇x + u (the point the shrinkage acts on) and its shrinkage factor,
-    so that z = v·factor and u = v·(1 − factor); for x ≥ 0 one array
-    v₊ = x + u₊ with z₊ = max(v₊, 0), u₊ = min(v₊, 0). That is ndim + 2
-    arrays instead of 2·ndim + 2, and every pixel-wise update runs in row
+    v = ∇x + u, the point the shrinkage acts on, so that z = v·factor and
+    u = v·(1 − factor) with factor = max(1 − τ/|v|, 0), τ = λ/ρ (|v| the
+    pixel's gradient magnitude for isotropic TV); for x ≥ 0 one array
+    v₊ = x + u₊ with z₊ = max(v₊, 0), u₊ = min(v₊, 0). That is ndim + 1
+    arrays instead of 2·ndim + 2. The factors are recomputed from v in each
+    row block where they are needed (twice an iteration, in cache) rather
+    than stored: a whole array less. Every pixel-wise update runs in row
     blocks on the FFT threads, in one pass through cache per block.
     """
 
@@ -190,7 +193,7 @@ class _TVADMM:
         self.change = math.inf  # ‖x_k − x_{k−1}‖ / ‖x_k‖ at the last residual check
         self.rho_data = None
         self._adjoint_data = None
-        self._states = {}  # id(estimate) -> (estimate, λ, ADMM state), for warm starts
+        self._state = None  # (estimate, τ, ADMM state) of the last run, for a warm start
 
     def residuals_below(self, tol):
         """Stopping rule: "residuals" when ADMM's relative primal and dual
@@ -227,69 +230,113 @@ class _TVADMM:
             self._adjoint_data = (rho, data)
         return self._adjoint_data[1]
 
-    def _start(self, lam, warm):
-        """(x, v, factors, v₊): a cold start (z = ∇x, u = 0) or the state `warm` ended in.
+    def _start(self, threshold, warm):
+        """(v, v₊, cold, x): the state `warm` ended in, or a cold start from an estimate.
 
-        A warm start at another λ scales the duals u by λ_new/λ_old: at the
-        solution u = (λ/ρ)·(a subgradient of TV), so this keeps them near it.
+        A cold start is z = ∇x, u = 0, so v = ∇x with factors 1 until its
+        first update (`cold`). A warm start at another λ scales the duals u by
+        the ratio of the thresholds τ = λ/ρ: at the solution u = τ·(a
+        subgradient of TV), so this keeps them near it; v' = z + ratio·u
+        shrinks at the new threshold to the same z. Only the last run's state
+        is kept, and a warm start takes it over in place (the discrepancy
+        search warm-starts each trial from the one before; copies would hold
+        ndim + 1 more work arrays): an estimate of an earlier run starts cold
+        from itself. `x` is the estimate the blur split z₀ = Hx starts from
+        (an unknown boundary only).
         """
         xp, dtype = self.xp, self.domain.op.dtype
-        saved = self._states.get(id(warm)) if warm is not None else None
-        if saved is not None and saved[0] is warm:
-            _, old_lam, (x, v, factors, v_pos) = saved
-            ratio = lam / old_lam
-            v = [c.copy() for c in v]
-            for a, c in enumerate(v):
-                fac = factors[0 if self.isotropic else a]
-                # z = v·fac stays, u = v·(1 − fac) scales: v' = v·(fac + ratio·(1 − fac))
-                c *= fac + ratio * (1 - fac)
-            # ... and the factor that splits v' back into the same z: fac / (fac + ratio(1 − fac))
-            factors = [fac / (fac + ratio * (1 - fac)) for fac in factors]
-            if v_pos is not None:
-                v_pos = xp.maximum(v_pos, 0) + ratio * xp.minimum(v_pos, 0)
-            return x, v, factors, v_pos
+        saved, self._state = self._state, None
+        if warm is not None and saved is not None and saved[0] is warm:
+            _, old_threshold, (v, v_pos, x) = saved
+            ratio = threshold / old_threshold
+
+            def rescale(start, stop):
+                block = slice(start, stop)
+                factors = self._factors(v, block, old_threshold)
+                for a, c in enumerate(v):
+                    # z = v·fac stays, u = v·(1 − fac) scales: v' = v·(ratio + fac·(1 − ratio))
+                    fac = factors[0 if self.isotropic else a]
+                    fac *= 1 - ratio
+                    fac += ratio
+                    c[block] *= fac
+                if v_pos is not None:  # v₊' = max(v₊, 0) + ratio·min(v₊, 0)
+                    negative = xp.minimum(v_pos[block], 0)
+                    negative *= ratio - 1
+                    v_pos[block] += negative
+
+            row_blocks(rescale, v[0])
+            return v, v_pos, False, x
         x = (self.domain.initial if warm is None else warm).astype(dtype, copy=True)
         v = [_difference(x, a, xp, self.mirrored) for a in range(x.ndim)]
-        factors = [xp.ones_like(x) for _ in (v[:1] if self.isotropic else v)]
-        v_pos = x if self.nonnegative else None  # x itself is not kept: v₊ may take it
-        return x, v, factors, v_pos
+        v_pos = x if self.nonnegative else None  # x itself is not kept: v₊ takes it
+        return v, v_pos, True, x
+
+    def _factors(self, v, block, threshold):
+        """The shrinkage factors max(1 − τ/|v|, 0) of rows `block` of v: one
+        array for isotropic TV (|v| the gradient magnitude), one per axis otherwise."""
+        xp = self.xp
+        if self.isotropic:
+            magnitude = v[0][block] * v[0][block]
+            for c in v[1:]:
+                magnitude += c[block] * c[block]
+            xp.sqrt(magnitude, out=magnitude)
+            factors = [magnitude]
+        else:
+            factors = [xp.abs(c[block]) for c in v]
+        for fac in factors:
+            xp.maximum(fac, 1e-30, out=fac)
+            xp.divide(threshold, fac, out=fac)
+            xp.subtract(1, fac, out=fac)
+            xp.maximum(fac, 0, out=fac)
+        return factors
 
     def run(self, lam, rho, warm, loop, *, check_every=1):
+        """Iterate `loop` at weight `lam` from `warm` (an estimate, or None: the
+        domain's first estimate); returns ``(estimate, iterations, stop reason)``."""
         xp, domain = self.xp, self.domain
         op, f, mask = domain.op, domain.data, domain.mask
         dtype = np.dtype(op.dtype).type
-        x, v, factors, v_pos = self._start(lam, warm)
-        ndim, rows = x.ndim, x.shape[0]
+        threshold = dtype(lam / rho)
+        v, v_pos, cold, x = self._start(threshold, warm)
+        shape = v[0].shape
+        ndim, rows = len(shape), shape[0]
         if mask is not None:
-            z_blur, u_blur = op.apply(x), xp.zeros_like(x)
+            z_blur = op.apply(x)
+            u_blur = xp.zeros_like(z_blur)
             data_weight = self.rho_data if self.rho_data else rho
             scaled_data = None
         else:
             data_weight = 1.0
             scaled_data = self.scaled_adjoint_data(rho)
+        del x  # v₊ may hold its buffer; the iterations need no more of it
         inverse_denominator = self.inverse_denominator(rho, data_weight)
-        threshold = dtype(lam / rho)
-        rhs = xp.empty_like(x)
-        del x  # the state above holds all that the iterations need
         counter = {"k": 0}
-        last = {"x": None}  # the previous iterate
+        state = {"x": None, "cold": cold}  # the previous iterate; factors 1 until the first update
 
-        def factor(a, block):
-            return factors[0 if self.isotropic else a][block]
+        def factors_of(block):
+            return None if state["cold"] else self._factors(v, block, threshold)
 
-        def rhs_block(start, stop):
+        def factor(factors, a):
+            return 1.0 if factors is None else factors[0 if self.isotropic else a]
+
+        def rhs_block(rhs, start, stop):
             # rhs/ρ = −div(z − u) [+ z₊ − u₊] [+ Hᵀf/ρ], with z − u = v·(2·factor − 1)
             # (ρ itself goes into the Fourier-domain division)
             block = slice(start, stop)
             out = rhs[block]
+            factors = factors_of(block)
             for a in range(ndim):
-                w = v[a][block] * factor(a, block)
+                w = v[a][block] * factor(factors, a)
                 w *= 2
                 w -= v[a][block]
                 if a == 0:  # the row before the block (periodic)
                     previous = (start - 1) % rows
+                    row = slice(previous, previous + 1)
+                    before = v[0][row] * factor(factors_of(row), 0)
+                    before *= 2
+                    before -= v[0][row]
                     xp.subtract(w[:-1], w[1:], out=out[1:])
-                    out[0] = v[0][previous] * (2 * factors[0][previous] - 1) - w[0]
+                    out[0] = before[0] - w[0]
                 else:
                     first, rest = _along(ndim, a, slice(0, 1)), _along(ndim, a, slice(1, None))
                     head, last = _along(ndim, a, slice(None, -1)), _along(ndim, a, slice(-1, None))
@@ -303,33 +350,22 @@ class _TVADMM:
                 out += scaled_data[block]
 
         def update_block(start, stop, x_new, previous, check):
-            # v ← ∇x + u with u = v·(1 − factor); then the new factors; sums for residuals
+            # v ← ∇x + u with u = v·(1 − factor); sums for the residuals
             block = slice(start, stop)
             primal = dual = 0.0
             z_old = []
+            factors = factors_of(block)
             for a in range(ndim):
                 va = v[a][block]
-                fa = factor(a, block)
+                fa = factor(factors, a)
                 if check:
                     z_old.append(va * fa)
                 va *= 1 - fa
                 va += _difference_rows(x_new, a, start, stop, xp, self.mirrored)
-            if self.isotropic:
-                magnitude = v[0][block] * v[0][block]
-                for a in range(1, ndim):
-                    magnitude += v[a][block] * v[a][block]
-                xp.sqrt(magnitude, out=magnitude)
-                new = [magnitude]
-            else:
-                new = [xp.abs(v[a][block]) for a in range(ndim)]
-            for magnitude, target in zip(new, factors):
-                xp.maximum(magnitude, 1e-30, out=magnitude)
-                xp.divide(threshold, magnitude, out=magnitude)
-                xp.subtract(1, magnitude, out=magnitude)
-                xp.maximum(magnitude, 0, out=target[block])
             if check:
+                factors = self._factors(v, block, threshold)
                 for a in range(ndim):
-                    z = v[a][block] * factor(a, block)
+                    z = v[a][block] * factor(factors, a)
                     # ∇x − z = u_new − u_old; u_new = v − z
                     gz = _difference_rows(x_new, a, start, stop, xp, self.mirrored) - z
                     primal += float((gz * gz).sum())
@@ -357,9 +393,11 @@ class _TVADMM:
             nonlocal z_blur, u_blur
             counter["k"] += 1
             check = (bool(check_every) and counter["k"] % check_every == 0
-                     and last["x"] is not None)
-            row_blocks(rhs_block, rhs)
+                     and state["x"] is not None)
+            rhs = xp.empty(shape, dtype=op.dtype)  # freed once transformed
+            row_blocks(lambda a, b: rhs_block(rhs, a, b), rhs)
             spectrum = op.spectrum(rhs)
+            del rhs
             if mask is not None:
                 blur_spectrum = op.spectrum(z_blur - u_blur)
                 blur_spectrum *= op.conjugate_otf()
@@ -368,7 +406,8 @@ class _TVADMM:
                 del blur_spectrum
             x_new = op.from_spectrum(spectrum, transfer=inverse_denominator)
             del spectrum
-            sums = row_blocks(lambda a, b: update_block(a, b, x_new, last["x"], check), x_new)
+            sums = row_blocks(lambda a, b: update_block(a, b, x_new, state["x"], check), x_new)
+            state["cold"] = False
             primal, dual, scale, change = (sum(column) for column in zip(*sums))
             scale += 1e-30
             if mask is not None:
@@ -385,21 +424,23 @@ class _TVADMM:
                 self.change = math.sqrt(change / scale)
             else:
                 self.residuals, self.change = (math.inf, math.inf), math.inf
-            last["x"] = x_new  # the loop holds it anyway until the next step returns
+            state["x"] = x_new  # the loop holds it anyway until the next step returns
             if not check:
                 return x_new, None
             return x_new, self.change, {"primal_residual": self.residuals[0],
                                         "dual_residual": self.residuals[1]}
 
         estimate, k, reason = loop.run(step, xp)
+        state["x"] = None
         if self.nonnegative:  # x meets x ≥ 0 only in the limit; return the projection
             projected = xp.maximum(estimate, 0)
         else:
             projected = estimate
-        # the ADMM state this solution ended in, for a warm start at another λ
-        # (the discrepancy search's last two trials: it returns one of them)
-        last = list(self._states.items())[-1:]
-        self._states = dict(last + [(id(projected), (projected, lam, (estimate, v, factors, v_pos)))])
+        # the ADMM state this solution ended in, for a warm start at another λ;
+        # the unprojected estimate only where the blur split starts from it
+        blur_start = estimate if mask is not None else None
+        del estimate
+        self._state = (projected, threshold, (v, v_pos, blur_start))
         return projected, k, reason
 
 

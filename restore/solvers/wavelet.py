@@ -211,7 +211,7 @@ class _WaveletFISTA:
         self.shifts = [tuple((k * period // SHIFTS + a * (period // 2)) % period
                              for a in range(domain.op.psf.ndim)) for k in range(SHIFTS)]
         self._adjoint_data = None
-        self._states = []  # (x, y, t) where the last two runs ended, for warm starts
+        self._state = None  # (x, y, t) where the last run ended, for a resumed run
         self._turn = threading.Condition()
 
     def _prox(self, x, threshold, shifts):
@@ -281,14 +281,16 @@ class _WaveletFISTA:
         xp, domain = self.xp, self.domain
         op, f, mask = domain.op, domain.data, domain.mask
         step_size = 1.0 / max(float(xp.abs(op.otf).max()) ** 2, 1e-12)
-        resumed = [state for state in self._states if state[0] is warm] if resume else []
-        if warm is not None and resumed:
+        # The iterations never write into x or y (each step makes new ones),
+        # so a start shares the arrays it starts from: no copies.
+        saved, self._state = self._state, None
+        if resume and warm is not None and saved is not None and saved[0] is warm:
             # go on from where that λ's iterations stopped, momentum and all
-            x, y, t = resumed[0]
-            x, y = x.copy(), y.copy()
+            x, y, t = saved
         else:
-            x = domain.initial.copy() if warm is None else warm.copy()
-            y, t = x.copy(), 1.0
+            x = domain.initial if warm is None else warm
+            y, t = x, 1.0
+        del saved
         if mask is None:
             # ∇ of ½‖Hy − f‖² = HᵀH y − Hᵀf: one FFT pair with |H|² (H periodic)
             normal = op.power()
@@ -318,7 +320,7 @@ class _WaveletFISTA:
             return x_new, change
 
         estimate, k, reason = loop.run(step, xp)
-        self._states = self._states[-1:] + [(estimate, y, t)]
+        self._state = (estimate, y, t)
         return estimate, k, reason
 
 
