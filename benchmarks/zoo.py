@@ -360,8 +360,9 @@ def describe(info):
         text = f"lam={number(p['lam'])}"
     elif info.method == "richardson_lucy":
         text = f"{info.iterations} it"
-        if p.get("offset"):
-            text += f", offset={number(p['offset'])}"
+        for key in ("floor", "offset"):
+            if p.get(key):
+                text += f", {key}={number(p[key])}"
     else:
         text = f"lam={number(p.get('lam'))}, {info.iterations} it"
         if "nonnegative" in p:
@@ -448,7 +449,9 @@ def oracle(row, case, name, info, g):
         count = max(g["rl_iterations"], (info.iterations or 0) + 20)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # the automatic call's floor: the best iterate of the same model
             restore.richardson_lucy(f, h, iterations=count,
+                                    floor=info.parameters.get("floor", 0.0),  # absent: none
                                     callback=lambda k, x: trace.append(
                                         (psnr_or_minus_inf(case, x), k)))
         best, k = max(trace)

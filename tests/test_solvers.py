@@ -525,7 +525,9 @@ def test_tv_constrains_intensities_by_default(camera_case):
 
 def test_richardson_lucy_auto_restores_the_bundled_stack():
     """Started from the smooth observation, the discrepancy stop fired at iteration 1
-    (30.16 dB against 30.14 observed); the flat start gives 32.2 dB."""
+    (30.16 dB against 30.14 observed); the flat start gives 32.2 dB, and with the
+    stack's dark floor (13.6, where the scene's darkest is 14) 32.4 dB, stopping
+    at 41 iterations where the misfit stalls (its best iterate)."""
     import pathlib
 
     import tifffile
@@ -537,8 +539,9 @@ def test_richardson_lucy_auto_restores_the_bundled_stack():
                                       return_info=True)
     data_range = float(np.ptp(truth))
     observed = psnr(truth, stack - 10, data_range=data_range)
-    assert info.iterations > 5 and info.stop_reason == "discrepancy"
-    assert psnr(truth, x - 10, data_range=data_range) > observed + 1.5
+    assert info.iterations > 5 and info.stop_reason in ("discrepancy", "misfit stalled")
+    assert 0 < info.parameters["floor"] <= float(truth.min()) + 10
+    assert psnr(truth, x - 10, data_range=data_range) > observed + 2.0
 
 
 @pytest.mark.parametrize("spec", ["box:9", "disk:4", "motion:15,30"])

@@ -148,13 +148,15 @@ def test_automatic_iterations_are_decided_once_for_every_chunk():
     f = _observed().astype(np.float32)
     auto, report = deconvolve_stack(f, PSF3, method="rl", iterations="auto",
                                     memory_limit=SMALL_LIMIT, return_info=True)
-    k = report.chosen["iterations"]
+    k, floor = report.chosen["iterations"], report.chosen["floor"]
     assert report.decided_on is not None and 1 <= k < 500
-    # the same count given explicitly gives the same chunks, bit for bit...
-    explicit = deconvolve_stack(f, PSF3, method="rl", iterations=k, memory_limit=SMALL_LIMIT)
+    assert 4 < floor <= 5  # the scene's 5-photon background: one floor for every chunk
+    # the same count and floor given explicitly give the same chunks, bit for bit...
+    explicit = deconvolve_stack(f, PSF3, method="rl", iterations=k, floor=floor,
+                                memory_limit=SMALL_LIMIT)
     np.testing.assert_array_equal(auto, explicit)
-    # ...and agrees with the whole volume restored with that count
-    whole = restore.richardson_lucy(f, PSF3, iterations=k)
+    # ...and agree with the whole volume restored with them
+    whole = restore.richardson_lucy(f, PSF3, iterations=k, floor=floor)
     error = np.abs(_interior(auto, PSF3.shape) - _interior(whole, PSF3.shape)).max()
     assert error <= 1e-3 * whole.max()
 

@@ -132,10 +132,16 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
               help="Constant background in the image's units (below its maximum); the "
                    "result is the scene without it. Negative pixels (after dark or "
                    "background subtraction) are modelled, not clipped.")
+@click.option("--floor", type=NumberOrWord(("auto",), bound="non-negative"), default="auto",
+              show_default=True,
+              help="A level the scene never goes below (a camera offset, a fluorescence "
+                   "background, a sky), kept in the result; the update works above it. "
+                   "'auto': with automatic iterations, the flat dark level the darkest "
+                   "fifth of the image sits at (none on photos), else 0; 0: off.")
 @_boundary_option(_BOUNDARIES["richardson_lucy"])
 @_solver_run_options
 def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, iterations, tol,
-               accelerate, tv_weight, background, boundary):
+               accelerate, tv_weight, background, floor, boundary):
     """Restore with Richardson-Lucy (Poisson maximum likelihood; for counts).
 
     Example:
@@ -146,10 +152,11 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
     """
     solve = functools.partial(restore.richardson_lucy, iterations=iterations, tol=tol,
                               accelerate=accelerate, tv_weight=tv_weight, background=background,
-                              boundary=boundary)
+                              floor=floor, boundary=boundary)
     _restore_file("rl", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
                   rescale=rescale, device=device, quiet=quiet,
-                  automatic=_automatic(iterations=iterations))
+                  automatic=_automatic(iterations=iterations,
+                                       floor=floor if iterations == "auto" else None))
 
 
 @cli.command("tv")

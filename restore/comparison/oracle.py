@@ -14,6 +14,7 @@ from .. import metrics, params
 from .._backend import array_module
 from .._channels import channels
 from ..solvers import SOLVERS
+from ..solvers.richardson_lucy import automatic_floor
 
 __all__ = ["ORACLE_GRIDS"]
 
@@ -75,7 +76,10 @@ def _oracle_iterations(observed, h, clean, channel_axis, options, count, truth_r
         def track(k, estimate, t=t):
             squared_errors[k - 1] += float(((t - estimate.astype(xp.float64)) ** 2).sum())
 
-        SOLVERS["richardson_lucy"](f, h, iterations=count, callback=track, **options)
+        channel_options = dict(options)
+        if channel_options.get("floor", "auto") == "auto":  # the automatic call's model
+            channel_options["floor"] = automatic_floor(f, h, channel_options.get("background", 0.0))
+        SOLVERS["richardson_lucy"](f, h, iterations=count, callback=track, **channel_options)
     mse = squared_errors / truth.size
     with np.errstate(divide="ignore"):
         psnr = 10.0 * np.log10(truth_range**2 / mse)

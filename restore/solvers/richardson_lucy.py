@@ -15,7 +15,7 @@ import numpy as np
 from .._checks import check_flag, check_integer, check_number
 from .. import params
 from .._backend import array_module, in_blocks, row_blocks
-from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, prepare, resolve_boundary
 from ._docs import shared_docstring
 from ._framework import run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, cropped_callback, relative_change
@@ -59,7 +59,7 @@ MAX_TV_WEIGHT = 0.1
 
 @shared_docstring
 def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False, tv_weight=0.0,
-                    background=0.0, init="flat", boundary="auto",
+                    background=0.0, floor="auto", init="flat", boundary="auto",
                     channel_axis=None, callback=None, return_info=False):
     """Restore an image with the Richardson–Lucy algorithm (a non-negative estimate).
 
@@ -99,6 +99,19 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         Constant background b in the model f ≈ Hx + b (same units as f),
         below the image's maximum. The estimate x is the scene without it:
         subtract nothing afterwards, add b back to compare with f.
+    floor : float or "auto", optional
+        A level the scene never goes below (same units as x), kept in the
+        estimate: the update then works on x − floor ≥ 0, so the flat dark
+        level of raw microscopy data (camera offset, fluorescence
+        background) or an astronomical sky is not rebuilt out of sharpened
+        noise. "auto" (default), with ``iterations="auto"``: the dark level
+        where the darkest fifth of the image is flat to within the noise
+        (:func:`restore.params.dark_floor`; photos and documents have none),
+        less `background`; with a given number of iterations 0, the classic
+        update (x − floor starts small and its peaks take more iterations
+        to grow, so a count chosen for the classic update would stop
+        short). Automatic, on raw beads on 10 photons: 31.4 -> 33.5 dB; a
+        star field on a sky of 20: 50.0 -> 53.1 dB.
     init : "flat", "observation", float or array_like, optional
         First estimate: "flat" (default), the constant mean(f) − b, so that
         no pixel starts at 0 (the update is multiplicative: a 0 stays 0) and
@@ -138,6 +151,7 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         )
     accelerate = check_flag("accelerate", accelerate)
     background = check_number("background", background, bound="non-negative")
+    floor = check_number("floor", floor, bound="non-negative", words=("auto",))
     if isinstance(init, str) and init not in ("flat", "observation"):
         raise ValueError(f'init must be "flat", "observation", a number or an array, '
                          f'got {init!r}')
@@ -163,6 +177,16 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
                 f"({peak:.4g}): nothing would be left to restore; give the level of "
                 "the image's dark regions"
             )
+        if floor != "auto":
+            level = floor
+        elif iterations == "auto":
+            level = _floor_above(f, sigma, background)
+        else:
+            level = 0.0
+        if background + level >= peak:
+            raise ValueError(
+                f"floor={level:g} with background={background:g} is at or above the "
+                f"image's maximum ({peak:.4g}): nothing would be left to restore")
         mode = resolve_boundary(boundary, h, asymmetric="unknown", image=f, sigma=sigma)
         # negatives around a zero background: f + c = Hx + b + c, with c a little
         # above −min(f) so that, started from the observation, no pixel of f + c is 0
@@ -172,25 +196,32 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate=False
         if isinstance(init, str) and init == "flat":  # the scene's mean level
             mean = float(f.mean(dtype=np.float64))  # no float32 overflow on huge values
             first = _initial_estimate(max(mean - background, 0.01 * peak),
-                                      domain, xp)
+                                      domain, xp, level)
         else:
-            first = _initial_estimate(init, domain, xp)
-        solver = _RichardsonLucy(domain, first, background=background + offset,
+            first = _initial_estimate(init, domain, xp, level)
+        # x = level + x' with x' ≥ 0: f ≈ Hx' + (background + level), the level
+        # counted as background by the update and added back at the end
+        solver = _RichardsonLucy(domain, first, background=background + level + offset,
                                  tv_weight=tv_weight, accelerate=accelerate,
                                  track_misfit=iterations == "auto", xp=xp)
         del first  # the solver holds the only reference: no extra work array
         parameters = {"accelerate": accelerate, "tv_weight": tv_weight, "background": background,
                       "boundary": mode}
+        if level:
+            parameters["floor"] = level
         if offset:
             parameters["offset"] = offset
         if iterations == "auto":
             parameters["sigma"] = sigma
         loop = Iteration("richardson_lucy", iterations=MAX_ITERATIONS["richardson_lucy"]
                          if iterations == "auto" else iterations, tol=tol,
-                         callback=cropped_callback(callback, domain.crop),
+                         callback=cropped_callback(_plus(callback, level), domain.crop),
                          stop=solver.discrepancy_stop(sigma) if iterations == "auto" else None)
         x, k, reason = loop.run(lambda: solver.step(track_change=tol is not None), xp)
-        return domain.crop(x).copy(), parameters, k, reason, loop.history
+        x = domain.crop(x).copy()
+        if level:
+            x += x.dtype.type(level)
+        return x, parameters, k, reason, loop.history
 
     return run_solver("richardson_lucy", core, image, psf, channel_axis=channel_axis,
                       return_info=return_info)
@@ -307,6 +338,35 @@ class _RichardsonLucy:
         return stop
 
 
+def automatic_floor(image, psf, background=0.0):
+    """The floor ``floor="auto"`` takes with automatic iterations, for `image`.
+
+    For a scan over iteration counts that should see the automatic call's
+    model (the comparison oracle, the benchmarks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = 10.0 + np.random.default_rng(0).standard_normal((128, 128))
+    >>> 9.5 < automatic_floor(f, "gauss:1") <= 10.0
+    True
+    """
+    f, h, _ = prepare(image, psf, psf_may_exceed=True)
+    return _floor_above(f, params.noise_level(f, h), background)
+
+
+def _floor_above(f, sigma, background):
+    """The dark floor of `f` less `background` (the part the estimate keeps)."""
+    return max(params.dark_floor(f, sigma) - background, 0.0)
+
+
+def _plus(callback, level):
+    """`callback` seeing the estimate plus `level` (the floor the update leaves out)."""
+    if callback is None or not level:
+        return callback
+    return lambda k, estimate: callback(k, estimate + estimate.dtype.type(level))
+
+
 def _ratio_in_place(blurred, data, floor, mask):
     """blurred ← data / max(blurred, floor) (· mask): the RL ratio, in place."""
     xp = array_module(blurred)
@@ -344,11 +404,12 @@ def _mean_square_difference(a, b):
     return float(residual.mean())
 
 
-def _initial_estimate(init, domain, xp):
-    """First estimate on the work grid: the (extended) observation, a constant or an array."""
+def _initial_estimate(init, domain, xp, floor=0.0):
+    """First estimate on the work grid: the (extended) observation, a constant or
+    an array; less `floor` (the update's x − floor), kept positive."""
     data = domain.data
     if isinstance(init, str):  # "observation"
-        return domain.initial.copy()
+        return _less_floor(domain.initial.copy(), floor, data, xp)
     if xp.ndim(init) == 0:
         value = float(init)
         if not math.isfinite(value) or value <= 0:
@@ -363,8 +424,18 @@ def _initial_estimate(init, domain, xp):
             raise ValueError("init must be finite and non-negative")
         x = domain.initial.copy()
         x[domain.window] = init
+    x = _less_floor(x, floor, data, xp)
     if domain.support is not None:
         x *= domain.support
+    return x
+
+
+def _less_floor(x, floor, data, xp):
+    """x − floor, in place, no pixel below 1 % of the data's peak above the floor
+    (the update is multiplicative: a pixel at 0 would stay there)."""
+    if floor:
+        x -= x.dtype.type(floor)
+        xp.maximum(x, x.dtype.type(0.01 * (float(data.max()) - floor)), out=x)
     return x
 
 

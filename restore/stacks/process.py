@@ -252,7 +252,7 @@ def decide(block, psf, method, options):
         fixed["tol"] = None
     if method in _ITERATIVE:
         chosen["iterations"] = int(info.iterations) if given is None else given
-    for key in ("threshold", "lam"):
+    for key in ("threshold", "lam", "floor"):
         if key in chosen and isinstance(options.get(key, "auto"), str):  # chosen by the solver
             fixed[key] = float(chosen[key])
     return fixed, chosen, extra
