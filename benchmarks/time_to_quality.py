@@ -38,7 +38,7 @@ planes under a 17-plane PSF).
 Times are the fastest of ``--repeat`` calls with the median beside it (default: 3
 for the photo, 1 for the volume), each after a small untimed warm-up call.
 
-Run ``python benchmarks/time_to_quality.py`` (about 10 minutes on 2 cores: the
+Run ``python benchmarks/time_to_quality.py`` (about 5 minutes on 2 cores: the
 photo half a minute, the rest the volume, most of it the wavelet call and
 scikit-image's RL sweep), ``--quick`` (the 256² centre of the photo and a
 16×64×64 volume, under a minute: a smoke test), ``--only photo`` or ``--only
