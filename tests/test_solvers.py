@@ -564,25 +564,27 @@ def test_wiener_spectrum_fit_survives_zeros_of_the_transfer_function(spec):
 
 
 def _fft_calls(call):
-    """Real FFTs (forward and inverse) that `call()` runs, counted at scipy.fft."""
+    """Whole-array transforms (real FFTs and DCTs, forward and inverse) that
+    `call()` runs, counted at scipy.fft (a grid mirrored by DCTs runs no FFT)."""
     import scipy.fft
 
     calls = []
-    saved = scipy.fft.rfftn, scipy.fft.irfft
+    names = ("rfftn", "irfft", "dctn", "idctn")
+    saved = {name: getattr(scipy.fft, name) for name in names}
 
-    def forward(*args, **kwargs):
-        calls.append("rfftn")
-        return saved[0](*args, **kwargs)
+    def counted(name):
+        def transform(*args, **kwargs):
+            calls.append(name)
+            return saved[name](*args, **kwargs)
+        return transform
 
-    def inverse(*args, **kwargs):
-        calls.append("irfft")
-        return saved[1](*args, **kwargs)
-
-    scipy.fft.rfftn, scipy.fft.irfft = forward, inverse
+    for name in names:
+        setattr(scipy.fft, name, counted(name))
     try:
         call()
     finally:
-        scipy.fft.rfftn, scipy.fft.irfft = saved
+        for name in names:
+            setattr(scipy.fft, name, saved[name])
     return len(calls)
 
 

@@ -45,10 +45,15 @@ def check_boundary(boundary, allowed=tuple(BOUNDARY_MODES)):
 
 
 #: An axis is mirrored by a DCT instead of padded where the padded FFT
-#: length is at least this many times the image's: a DCT along one axis
-#: cost 1.18× the real FFT along it at 32×288×288 (both on one thread), and
-#: the padding of a 32-plane stack under a 21-plane PSF is 2.25×.
-COSINE_GAIN = 1.3
+#: length is at least this many times the image's. A DCT along one axis
+#: costs 1.18× the real FFT along it (32×288×288, one thread), but padding
+#: one axis enlarges the transforms along every axis and every pixel-wise
+#: pass: RL per iteration at 64×256×256 (gauss:2, padding 1.125 in-plane)
+#: 145–158 ms on the unpadded grid against 168–178 ms on 64×288×288, peak
+#: memory 4.0× the input against 5.7×; at 128×512×512 (z padded 1.25×)
+#: medians 1.17–1.37 s against 1.09–1.50 s, memory 5.0× against 6.3×.
+#: Below 1.1 (512² and larger images under small PSFs) the pad is cheaper.
+COSINE_GAIN = 1.1
 #: ... and where the axis length has no prime factor above this (the DCT
 #: runs an FFT of the axis's own length, which no padding makes fast).
 COSINE_PRIME = 11
