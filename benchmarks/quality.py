@@ -104,6 +104,8 @@ def describe(info):
         text = f"lam={number(p['lam'])} ({p.get('regularizer', '?')})"
     elif method == "richardson_lucy":
         text = f"{info.iterations} it ({info.stop_reason})"
+        if p.get("floor"):
+            text += f", floor={number(p['floor'])}"
     else:  # tv, wavelet
         text = f"lam={number(p.get('lam'))}, {info.iterations} it ({info.stop_reason})"
     if "sigma" in p:

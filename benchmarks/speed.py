@@ -187,11 +187,11 @@ def transform_pair_timing(shape, cosine=(), repeats=7):
 
 
 def work_grid(f, psf):
-    """(shape, DCT axes) of the grid TV and RL solve `f` on with `psf` by default."""
+    """(shape, DCT axes) of the grid TV solves `f` on with `psf` by default."""
     from restore.operators import WorkDomain, resolve_boundary
 
     h = np.asarray(psf, np.float32) / np.float32(np.sum(psf))
-    mode = resolve_boundary("auto", h, asymmetric="smooth")
+    mode = resolve_boundary("auto", h, asymmetric="smooth", image=f)
     op = WorkDomain(h, f, mode, dct=True).op
     return tuple(op.shape), tuple(op.cosine_axes)
 

@@ -119,7 +119,10 @@ def noise_level(f, psf=None):
     source = _NOISE_SOURCE.get()
     if source is not None:
         if "sigma" not in source:  # measured once, when first asked for
-            source["sigma"] = _measured_level(source.pop("image"), psf)
+            # the image is not kept for the solve: its dark floor is read now
+            image = source.pop("image")
+            source["sigma"] = _measured_level(image, psf)
+            source["floor"] = _dark_floor(image, source["sigma"])
         return source["sigma"]
     return _measured_level(f, psf)
 
@@ -201,6 +204,21 @@ def dark_floor(f, sigma):
     at or below its level (within 1.3 s of it when all of it is
     background). Photos, text and documents have no such flat dark fifth
     and get 0, as does a floor within :data:`FLOOR_SIGNIFICANCE` s of 0.
+    Within :func:`noise_measured_on`, the floor of that image (a thin
+    stack's planes, not their mirrored-out copy).
+
+    Parameters
+    ----------
+    f : ndarray
+        The observation (NumPy or CuPy), finite.
+    sigma : float
+        Its noise level (:func:`noise_level`).
+
+    Returns
+    -------
+    float
+        The floor, or 0.0 (also for images of fewer than 100 blocks, a
+        non-positive `sigma` or a non-finite result).
 
     Examples
     --------
@@ -211,6 +229,13 @@ def dark_floor(f, sigma):
     >>> 9.5 < dark_floor(f, 1.0) <= 10.0
     True
     """
+    source = _NOISE_SOURCE.get()
+    if source is not None:
+        return source["floor"] if "floor" in source else _dark_floor(source["image"], sigma)
+    return _dark_floor(f, sigma)
+
+
+def _dark_floor(f, sigma):
     xp = array_module(f)
     sizes = [FLOOR_BLOCK if n >= 4 * FLOOR_BLOCK else 1 for n in f.shape]
     trimmed = f[tuple(slice(0, n - n % b) for n, b in zip(f.shape, sizes))]
@@ -220,7 +245,8 @@ def dark_floor(f, sigma):
         return 0.0
     deviation = sigma / math.sqrt(math.prod(sizes))
     first, tenth, fifth = (float(q) for q in xp.quantile(means.ravel(), xp.asarray([0.01, 0.1, 0.2])))
-    if fifth - first > FLOOR_SPREAD * deviation or tenth < FLOOR_SIGNIFICANCE * deviation:
+    if not (fifth - first <= FLOOR_SPREAD * deviation
+            and tenth >= FLOOR_SIGNIFICANCE * deviation and math.isfinite(tenth)):
         return 0.0
     return tenth
 
@@ -421,7 +447,7 @@ def _keep_returnable(tried, log_target):
 
     It returns the trial closest to the target or, levelled off, the one
     before the last; every other estimate is a whole work array held for
-    nothing (a search runs up to 12 trials).
+    nothing (a search runs `rounds` trials, 6 by default).
     """
     closest = min(tried, key=lambda t: abs(t[1] - log_target))
     for entry in tried[:-2]:

@@ -250,3 +250,32 @@ def test_richardson_lucy_works_above_the_dark_floor_of_raw_data():
                                                                    floor=0))
     with pytest.raises(ValueError, match="floor"):
         restore.richardson_lucy(f, psf, floor=float(f.max()))
+
+
+def test_channels_with_and_without_a_floor_report_each():
+    """One channel on a dark floor, one photo: each its own floor in the info
+    (the merge read channel 0's keys from every channel: KeyError)."""
+    from skimage import data
+
+    _, raw, psf = _raw_beads(shape=(20, 48, 48))
+    plane = raw[10]
+    photo = (data.camera()[:plane.shape[0] * 4:4, :plane.shape[1] * 4:4] / 255.0 * 100)
+    image = np.stack([plane, photo.astype(np.float32)], axis=-1)
+    _, info = restore.richardson_lucy(image, "gauss:1.5", channel_axis=-1, return_info=True)
+    floors = info.parameters["floor"]
+    assert floors[0] > 5 and floors[1] == 0.0
+
+
+def test_a_thin_stack_floor_is_read_on_its_planes():
+    """The solver mirrors a thin stack out to the PSF's length; its floor, like
+    its noise level, is read on the stack itself, as automatic_floor reads it."""
+    import importlib
+
+    rl = importlib.import_module("restore.solvers.richardson_lucy")
+    _, f, _ = _raw_beads(shape=(6, 48, 48))
+    psf = restore.psf.from_spec("gauss:3,1.2,1.2", ndim=3)  # 21 planes over 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, info = restore.richardson_lucy(f, psf, return_info=True)
+    assert info.parameters["floor"] == pytest.approx(rl.automatic_floor(f, psf), rel=1e-12)
+    assert 8 < info.parameters["floor"] <= 10  # 1×4×4 blocks on 6 planes: noisier

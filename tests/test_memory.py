@@ -67,3 +67,33 @@ def test_an_automatic_call_peaks_near_a_call_with_its_lambda(solver, bound):
     f = (scene + 0.01 * rng.standard_normal(scene.shape)).astype(np.float32)
     fn = getattr(restore, solver)
     assert _peak_over_input(lambda: fn(f, psf), f) <= bound
+
+
+@pytest.mark.parametrize("isotropic", [True, False])
+def test_a_warm_start_keeps_the_split_variable_it_takes_over(isotropic):
+    """TV's warm start at another λ rescales the duals u and keeps z = shrink(v):
+    v' shrinks at the new threshold to the z the last run ended with (the
+    isotropic factor is one array for every axis: scaled once, not per axis)."""
+    import importlib
+
+    from restore.operators import WorkDomain
+
+    tv = importlib.import_module("restore.solvers.tv")
+    rng = np.random.default_rng(1)
+    psf = restore.psf.gaussian(1.5).astype(np.float32)
+    f = restore.blur(rng.random((24, 24)).repeat(4, 0).repeat(4, 1), psf).astype(np.float32)
+    domain = WorkDomain(psf / psf.sum(), f, "periodic")
+    solver = tv._TVADMM(domain, isotropic=isotropic, nonnegative=False, xp=np)
+    rho, lam = 0.02, 2e-3
+    estimate, _, _ = solver.run(lam, rho, None, tv.Iteration("tv", iterations=8))
+    tau = np.float32(lam / rho)
+    v = [c.copy() for c in solver._state[2][0]]
+    whole = slice(None)
+    z_before = [c * fac for c, fac in zip(v, solver._factors(v, whole, tau) * len(v))]
+    new_tau = np.float32(4 * lam / rho)
+    v_new, _, cold, _ = solver._start(new_tau, estimate)
+    assert not cold
+    factors = solver._factors(v_new, whole, new_tau)
+    z_after = [c * fac for c, fac in zip(v_new, factors * len(v_new))]
+    for before, after in zip(z_before, z_after):
+        np.testing.assert_allclose(after, before, atol=1e-6)

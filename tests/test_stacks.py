@@ -806,3 +806,16 @@ def test_regions_are_read_a_plane_band_at_a_time(tmp_path, monkeypatch):
         np.testing.assert_array_equal(region, data[index])
         rows = index[2].stop - index[2].start
         assert maps and max(maps) <= rows * 50
+
+
+def test_a_chunk_darker_than_the_stacks_floor_is_restored_without_it():
+    """The floor is decided on the stack's central block; a chunk whose values
+    all lie below it (a dim edge) is restored with none, not refused."""
+    from restore.stacks.process import _solve
+
+    dark = np.full((8, 24, 24), 3.0, np.float32)
+    dark += np.random.default_rng(0).random(dark.shape, dtype=np.float32)
+    out = _solve(dark, PSF3, "richardson_lucy", {"floor": 9.7, "iterations": 3})
+    assert out.shape == dark.shape and np.isfinite(out).all()
+    with pytest.raises(ValueError, match="floor"):  # given directly, it is refused
+        restore.richardson_lucy(dark, PSF3, floor=9.7, iterations=3)

@@ -106,10 +106,13 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
         parameters, iterations, stop_reason, *history = records[0]
         history = history[0] if history else []
     else:
+        # the union of the channels' keys (a channel may report one the others
+        # do not, e.g. RL's offset): None where a channel has none
+        keys = dict.fromkeys(key for r in records for key in r[0])
         parameters = {
-            key: [r[0][key] for r in records] if len({repr(r[0][key]) for r in records}) > 1
-            else records[0][0][key]
-            for key in records[0][0]
+            key: [r[0].get(key) for r in records]
+            if len({repr(r[0].get(key)) for r in records}) > 1 else records[0][0].get(key)
+            for key in keys
         }
         iterations = None if records[0][1] is None else max(r[1] for r in records)
         stop_reason = records[0][2]

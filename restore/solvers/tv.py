@@ -178,8 +178,8 @@ class _TVADMM:
     pixel's gradient magnitude for isotropic TV); for x ≥ 0 one array
     v₊ = x + u₊ with z₊ = max(v₊, 0), u₊ = min(v₊, 0). That is ndim + 1
     arrays instead of 2·ndim + 2. The factors are recomputed from v in each
-    row block where they are needed (twice an iteration, in cache) rather
-    than stored: a whole array less. Every pixel-wise update runs in row
+    row block where they are needed (two or three times an iteration, in
+    cache) rather than stored: a whole array less. Every pixel-wise update runs in row
     blocks on the FFT threads, in one pass through cache per block.
     """
 
@@ -252,13 +252,13 @@ class _TVADMM:
 
             def rescale(start, stop):
                 block = slice(start, stop)
-                factors = self._factors(v, block, old_threshold)
+                # z = v·fac stays, u = v·(1 − fac) scales: v' = v·(ratio + fac·(1 − ratio))
+                scales = self._factors(v, block, old_threshold)
+                for scale in scales:  # isotropic: one array for every axis, scaled once
+                    scale *= 1 - ratio
+                    scale += ratio
                 for a, c in enumerate(v):
-                    # z = v·fac stays, u = v·(1 − fac) scales: v' = v·(ratio + fac·(1 − ratio))
-                    fac = factors[0 if self.isotropic else a]
-                    fac *= 1 - ratio
-                    fac += ratio
-                    c[block] *= fac
+                    c[block] *= scales[0 if self.isotropic else a]
                 if v_pos is not None:  # v₊' = max(v₊, 0) + ratio·min(v₊, 0)
                     negative = xp.minimum(v_pos[block], 0)
                     negative *= ratio - 1

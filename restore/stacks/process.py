@@ -150,6 +150,11 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     options = dict(options)
     on_gpu = options.pop("device", "cpu") == "gpu"
     block = np.asarray(block, dtype=np.float32)
+    if method == "richardson_lucy" and not isinstance(options.get("floor", "auto"), str):
+        # a floor decided on the stack's central block: a chunk darker than
+        # it (a dim edge or end plane) is restored without one, not refused
+        if float(block.max()) <= float(options.get("background", 0.0)) + options["floor"]:
+            options["floor"] = 0.0
     work, crop = mirror_out(block, psf.shape)
     # automatic choices read σ̂ off the block itself, not its mirrored-out copy
     noise = contextlib.nullcontext() if crop is None else params.noise_measured_on(block)
