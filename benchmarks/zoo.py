@@ -275,6 +275,30 @@ def stars(size=256, margin=16, count=80, spec="gauss:1.5", sky=20.0, seed=0):
                 observation, psf, note="truth includes the sky")
 
 
+def cells(size=256, margin=32, count=25, spec="gauss:2.5", photons=400.0, background=20.0,
+          offset=100.0, gain=2.0, read_noise=3.0, seed=5):
+    """Widefield fluorescence cells (soft discs over about a third of the field) as a
+    camera records them: Poisson photons × gain + offset + read noise, in ADU."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    full = size + 2 * margin
+    yy, xx = np.indices((full, full))
+    scene = np.zeros((full, full), np.float32)
+    for _ in range(count):
+        cy, cx, r = rng.uniform(0, full), rng.uniform(0, full), rng.uniform(12, 30)
+        scene += rng.uniform(0.3, 1.0) * (((yy - cy) ** 2 + (xx - cx) ** 2) < r * r)
+    scene = photons * gaussian_filter(scene, 1.5) + background
+    psf = restore.psf.from_spec(spec, ndim=2)
+    truth, clean = blurred_cropped(scene, psf, margin)
+    counts = rng.poisson(np.maximum(clean, 0)).astype(np.float64)
+    observation = gain * counts + offset + read_noise * rng.standard_normal(counts.shape)
+    return Case(f"2-D cells, camera ADU / {spec}", "fluorescence", gain * truth + offset,
+                observation, psf,
+                note=f"{photons:g} photons, background {background:g}, gain {gain:g}, "
+                     f"offset {offset:g} ADU, read noise {read_noise:g}; truth in ADU")
+
+
 def all_cases(quick):
     """(name-to-match, builder) pairs; builders are called one at a time."""
     cases = []
@@ -306,6 +330,8 @@ def all_cases(quick):
         cases.append(lambda: widefield(shape=(14, 64, 64), spec="gauss:2,1.2,1.2",
                                        label=", thin stack (14 planes)"))
     cases.append(lambda: stars())
+    if not quick:
+        cases.append(lambda: cells())
     return cases
 
 
