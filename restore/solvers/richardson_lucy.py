@@ -347,6 +347,20 @@ def automatic_floor(image, psf, background=0.0):
     For a scan over iteration counts that should see the automatic call's
     model (the comparison oracle, the benchmarks).
 
+    Parameters
+    ----------
+    image : array_like
+        The observation, as given to :func:`richardson_lucy`.
+    psf : array_like or str
+        Its PSF (an array or a spec such as "gauss:2").
+    background : float, optional
+        The `background` the call is given; the floor is what lies above it.
+
+    Returns
+    -------
+    float
+        The floor in the image's units, 0.0 where it has none.
+
     Examples
     --------
     >>> import numpy as np
