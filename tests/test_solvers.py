@@ -228,8 +228,9 @@ def test_a_psf_longer_than_a_thin_stack_is_met_by_mirroring(name):
     truth = scipy.ndimage.gaussian_filter(rng.random((5, 32, 32)), 1.0) + 0.1
     psf = restore.psf.gaussian((1.5, 1.0, 1.0), size=(9, 7, 7))
     f = restore.blur(truth, psf) + rng.normal(0, 0.005, truth.shape)
-    options = {"tv": {"lam": 1e-3, "iterations": 10}, "richardson_lucy": {"iterations": 10},
-               "wiener": {}}[name]
+    # TV's ρ given: its default follows σ̂, read on the stack, not on the hand-mirrored copy
+    options = {"tv": {"lam": 1e-3, "iterations": 10, "rho": 0.02},
+               "richardson_lucy": {"iterations": 10}, "wiener": {}}[name]
     with pytest.warns(UserWarning, match="mirrored out to the PSF's length"):
         x = restore.SOLVERS[name](f, psf, **options)
     by_hand = restore.SOLVERS[name](np.pad(f, ((2, 2), (0, 0), (0, 0)), mode="symmetric"),
@@ -613,6 +614,27 @@ def test_wavelet_runs_one_fft_pair_per_iteration_without_a_mask(camera_case, bou
                                                       boundary=boundary))
               for n in (2, 6)]
     assert (counts[1] - counts[0]) / 4 == (4 if boundary == "unknown" else 2)
+
+
+def test_tv_default_penalty_converges_on_a_star_field():
+    """Point sources on a sky of 20 photons: the automatic λ is ~0.01 σ̂, far from
+    a photo's ~0.05 σ̂. ρ = λ/(2.5 σ̂) puts the shrinkage threshold at the noise;
+    the old fixed ρ = 0.02 left TV 4 dB further from the truth after 150
+    iterations (44.8 against 40.7 dB)."""
+    rng = np.random.default_rng(0)
+    scene = np.full((112, 112), 20.0)
+    ys, xs = rng.integers(0, 112, (2, 30))
+    scene[ys, xs] += 10 ** rng.uniform(1, 4.5, 30)
+    psf = restore.psf.from_spec("gauss:1.5")
+    truth = scene[8:-8, 8:-8]
+    f = rng.poisson(restore.blur(scene, psf)[8:-8, 8:-8]).astype(np.float32)
+    lam = 0.0832  # the automatic λ on this field
+
+    def score(**options):
+        x = restore.tv(f, psf, lam=lam, iterations=150, **options)
+        return psnr(truth, x, data_range=truth.max() - truth.min())
+
+    assert score() >= score(rho=0.02) + 2.0
 
 
 def test_tv_runs_one_fft_pair_per_iteration(camera_case):

@@ -85,13 +85,15 @@ def test_chunks_laid_out_as_pieces_match_the_whole_volume_to_its_edges(method, m
     monkeypatch.setattr(process, "extend_piece", counting)
     f = _observed().astype(np.float32)
     if method == "rl":
-        whole = restore.richardson_lucy(f, PSF3, iterations=15)
         options, limit = {"iterations": 15}, SMALL_LIMIT
     else:
-        whole = restore.tv(f, PSF3, lam=0.05, iterations=10)
         options, limit = {"lam": 0.05, "iterations": 10}, "5MB"  # 4 chunks (2 x 2)
     chunked, report = deconvolve_stack(f, PSF3, method=method, memory_limit=limit,
                                        return_info=True, **options)
+    if method == "rl":
+        whole = restore.richardson_lucy(f, PSF3, iterations=15)
+    else:  # with the ADMM penalty the batch fixed (it follows the block's noise level)
+        whole = restore.tv(f, PSF3, lam=0.05, iterations=10, rho=report.chosen["rho"])
     assert report.plan.count >= 4 and report.plan.halo[1:] == PSF3.shape[1:]
     assert len(laid_out) == report.plan.count  # every chunk (the decision block is not)
     assert {b for b, _ in laid_out} == {"reflect"}
@@ -182,7 +184,7 @@ def test_tv_chunks_share_the_weight_chosen_on_the_block():
                                    memory_limit="5MB", return_info=True)
     assert not report.plan.whole
     lam = report.chosen["lam"]
-    whole = restore.tv(f, PSF3, lam=lam, iterations=5)
+    whole = restore.tv(f, PSF3, lam=lam, iterations=5, rho=report.chosen["rho"])
     error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
     assert error <= 1e-3 * whole.max()
 

@@ -174,7 +174,8 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 @_iterations_option(MAX_ITERATIONS["tv"])
 @_tol_option("3e-4 with --iterations auto (5e-5 for volumes)")
 @click.option("--rho", type=NumberOrWord((), bound="positive"), default=None,
-              help="ADMM penalty (default 0.02).")
+              help="ADMM penalty: how fast it converges, not to what "
+                   "(default: lam / (2.5 × the noise level)).")
 @_boundary_option(_BOUNDARIES["tv"])
 @_solver_run_options
 def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, lam, isotropic,

@@ -18,7 +18,9 @@ one chunk's size (which fits), and every chunk then gets the values it chose:
   `tol`, which would stop chunks at different counts);
 - inverse (threshold), Tikhonov, TV, wavelet (lam): the number chosen (every
   weight is the weight of the solver's objective, the same for any chunk);
-- Wiener: the fitted noise-to-signal model (level and spectrum exponent).
+- Wiener: the fitted noise-to-signal model (level and spectrum exponent);
+- TV: its ADMM penalty ρ, which follows the block's noise level (a chunk's
+  own noise level would give other iterates at the same count).
 
 Thin stacks: where a volume (or chunk) has fewer planes than the PSF, it is
 mirrored out (symmetric padding) to the PSF's length, restored, and cropped
@@ -257,8 +259,10 @@ def decide(block, psf, method, options):
         fixed["tol"] = None
     if method in _ITERATIVE:
         chosen["iterations"] = int(info.iterations) if given is None else given
-    for key in ("threshold", "lam", "floor"):
-        if key in chosen and isinstance(options.get(key, "auto"), str):  # chosen by the solver
+    # chosen by the solver (TV's ADMM penalty follows the block's noise level:
+    # a chunk's own would take other iterates to the same count)
+    for key in ("threshold", "lam", "floor", "rho"):
+        if key in chosen and (options.get(key) is None or isinstance(options.get(key), str)):
             fixed[key] = float(chosen[key])
     return fixed, chosen, extra
 
