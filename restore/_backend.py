@@ -225,6 +225,115 @@ def cosine_irfftn(spectrum, shape, cosine, *, overwrite=False):
                      **_workers(spectrum))
 
 
+def spectral_work_array(shape, cosine, dtype, xp):
+    """An uninitialised real array of `shape` that :func:`cosine_rfftn_in_place`
+    turns into its spectrum in its own memory.
+
+    On the CPU, where the real FFT's halved axis is the last one (or every
+    axis is a DCT axis), it is a view of a complex buffer of the spectrum's
+    shape: each row of the real array lies in the bytes of the same row of
+    its spectrum, so a row's transform can be written over it. Elsewhere
+    (CuPy, a last axis mirrored by a DCT under FFT axes) a plain array, and
+    the transforms allocate as :func:`cosine_rfftn` does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = spectral_work_array((4, 6), (), np.float32, np)
+    >>> x.shape, x.base.shape, x.base.dtype.name
+    ((4, 6), (4, 4), 'complex64')
+    """
+    if not _in_place_layout(shape, cosine, xp):
+        return xp.empty(shape, dtype)
+    if len(cosine) == len(shape):  # all DCT: a real-to-real transform
+        return np.empty(shape, dtype)
+    complex_dtype = np.result_type(dtype, np.complex64)
+    buffer = np.empty(tuple(shape[:-1]) + (shape[-1] // 2 + 1,), complex_dtype)
+    return buffer.view(dtype)[..., :shape[-1]]
+
+
+def _in_place_layout(shape, cosine, xp):
+    return xp is np and (len(cosine) == len(shape) or len(shape) - 1 not in cosine)
+
+
+def holds_its_spectrum(x, shape, cosine):
+    """True where `x` is a :func:`spectral_work_array` whose spectrum
+    :func:`cosine_rfftn_in_place` writes over it (a complex buffer under it)."""
+    return _spectral_buffer(x, shape, cosine) is not None
+
+
+def _spectral_buffer(x, shape, cosine):
+    """The complex buffer under a :func:`spectral_work_array` `x`, or None."""
+    buffer = x.base
+    if (not _in_place_layout(shape, cosine, array_module(x)) or buffer is None
+            or x.shape != tuple(shape)
+            or buffer.dtype.kind != "c" or not buffer.flags.c_contiguous
+            or buffer.shape != tuple(shape[:-1]) + (shape[-1] // 2 + 1,)
+            or not np.shares_memory(x, buffer)):
+        return None
+    return buffer
+
+
+def cosine_rfftn_in_place(x, shape, cosine):
+    """:func:`cosine_rfftn` of `x` (of `shape`), in `x`'s memory where `x` is
+    a :func:`spectral_work_array`; `x` is used up either way."""
+    if len(cosine) == len(shape) and array_module(x) is np:
+        return scipy.fft.dctn(x, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=True,
+                              workers=fft_workers())
+    buffer = _spectral_buffer(x, shape, cosine)
+    if buffer is None:
+        return cosine_rfftn(x, shape, cosine, overwrite=True)
+
+    def rows(start, stop):  # a row's transform over its own bytes (read before written)
+        buffer[start:stop] = scipy.fft.rfft(x[start:stop], axis=-1)
+
+    _by_rows(rows, buffer)
+    return _in_place_others(buffer, shape, cosine, inverse=False)
+
+
+def cosine_irfftn_in_place(spectrum, shape, cosine):
+    """:func:`cosine_irfftn` of `spectrum`, written over its own memory where
+    the layout allows (a strided view of it is returned); used up either way."""
+    if len(cosine) == len(shape) and array_module(spectrum) is np:
+        return scipy.fft.idctn(spectrum, type=2, axes=tuple(cosine), norm="ortho",
+                               overwrite_x=True, workers=fft_workers())
+    if (not _in_place_layout(shape, cosine, array_module(spectrum))
+            or spectrum.dtype.kind != "c" or not spectrum.flags.c_contiguous):
+        return cosine_irfftn(spectrum, shape, cosine, overwrite=True)
+    spectrum = _in_place_others(spectrum, shape, cosine, inverse=True)
+    n = shape[-1]
+    real = spectrum.view(spectrum.real.dtype)[..., :n]
+
+    def rows(start, stop):
+        real[start:stop] = scipy.fft.irfft(spectrum[start:stop], n=n, axis=-1)
+
+    _by_rows(rows, spectrum)
+    return real
+
+
+def _in_place_others(spectrum, shape, cosine, *, inverse):
+    """The transforms of every axis but the last of a spectral buffer, in place:
+    complex FFTs on the periodic axes, orthonormal DCT-IIs on the `cosine` axes."""
+    periodic = tuple(a for a in range(len(shape) - 1) if a not in cosine)
+    steps = [(scipy.fft.ifftn if inverse else scipy.fft.fftn, periodic, {}),
+             (scipy.fft.idctn if inverse else scipy.fft.dctn, tuple(cosine),
+              {"type": 2, "norm": "ortho"})]
+    for transform, axes, options in (reversed(steps) if inverse else steps):
+        if axes:
+            spectrum = transform(spectrum, axes=axes, overwrite_x=True, workers=fft_workers(),
+                                 **options)
+    return spectrum
+
+
+def _by_rows(func, array):
+    """`func(start, stop)` over row blocks of `array`; a 1-D array is one block,
+    ``func(None, None)`` (its one axis is the transform's)."""
+    if array.ndim < 2:
+        func(None, None)
+    else:
+        row_blocks(func, array)
+
+
 def fft_axis(x, n, axis, *, real):
     """1-D FFT of `x` along `axis`, zero-padded to `n` (``rfft`` when `real`)."""
     if is_gpu_array(x):

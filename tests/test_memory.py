@@ -97,3 +97,36 @@ def test_a_warm_start_keeps_the_split_variable_it_takes_over(isotropic):
     z_after = [c * fac for c, fac in zip(v_new, factors * len(v_new))]
     for before, after in zip(z_before, z_after):
         np.testing.assert_allclose(after, before, atol=1e-6)
+
+
+def test_a_tv_step_holds_one_work_array_beyond_its_state(monkeypatch):
+    """λ given, 2048²: the right-hand side, its spectrum and the new x share one
+    array's memory (``Blur.work_array``), the previous iterate is not kept
+    (its change is read on a sample) and the last one is projected in place.
+    Before: 10.0× the input; now 8.2× (4096²: 7.9×)."""
+    rng = np.random.default_rng(0)
+    psf = restore.psf.gaussian(2.0).astype(np.float32)
+    scene = restore.blur(rng.random((256, 256)).repeat(8, 0).repeat(8, 1), psf)
+    f = (scene + 0.01 * rng.standard_normal(scene.shape)).astype(np.float32)
+    # the noise estimate's own scratch (float64) is not the solver's state
+    monkeypatch.setattr(params, "noise_level", lambda image, psf=None: 0.01)
+    assert _peak_over_input(lambda: restore.tv(f, psf, lam=2e-3, iterations=6), f) <= 9.0
+
+
+def test_the_iteration_loop_does_not_hold_the_last_estimate_through_a_step():
+    """A solver that needs its last estimate keeps it; the loop's own reference
+    would hold a whole work array more through every step (TV needs none)."""
+    from restore.solvers._iterative import Iteration
+
+    returned = []
+
+    def step():
+        gc.collect()
+        alive = [ref() is not None for ref in returned]
+        new = np.zeros(4)
+        returned.append(weakref.ref(new))
+        assert not any(alive), "an earlier estimate is still held"
+        return new, None
+
+    estimate, k, _ = Iteration("test", iterations=4).run(step, np)
+    assert k == 4 and returned[-1]() is estimate

@@ -443,3 +443,28 @@ def test_tv_on_mirrored_axes_equals_tv_on_the_mirror_image_volume():
     reference = restore.tv(doubled, psf, lam=0.01, iterations=25, boundary="periodic",
                            nonnegative=True, isotropic=False, rho=0.02)[:16, :30, :30]
     np.testing.assert_allclose(ours, reference, rtol=1e-7, atol=1e-7 * float(f.max()))
+
+
+@pytest.mark.parametrize("shape, cosine", [((37,), ()), ((24, 30), ()), ((25, 31), (0,)),
+                                           ((6, 10, 12), (0, 1)), ((8, 9, 10), (0, 1, 2))])
+def test_a_work_array_holds_its_spectrum_and_the_result_in_its_own_memory(shape, cosine):
+    """``Blur.work_array``: its transform (``spectrum(x, overwrite=True)``) and
+    the filtered result (``from_spectrum(in_place=True)``) are written over its
+    own memory, and equal the allocating transforms exactly."""
+    from restore._backend import (cosine_irfftn, cosine_irfftn_in_place, cosine_rfftn,
+                                  cosine_rfftn_in_place, spectral_work_array)
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    work = spectral_work_array(shape, cosine, np.float32, np)
+    work[...] = x
+    memory = work.base if work.base is not None else work
+    spectrum = cosine_rfftn_in_place(work, shape, cosine)
+    reference = cosine_rfftn(x.copy(), shape, cosine)
+    assert np.shares_memory(spectrum, memory)
+    np.testing.assert_array_equal(spectrum, reference)
+    transfer = rng.random(reference.shape).astype(np.float32)
+    spectrum *= transfer
+    result = cosine_irfftn_in_place(spectrum, shape, cosine)
+    assert result.shape == shape and np.shares_memory(result, memory)
+    np.testing.assert_array_equal(result, cosine_irfftn(reference * transfer, shape, cosine))

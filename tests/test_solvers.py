@@ -565,13 +565,15 @@ def test_wiener_spectrum_fit_survives_zeros_of_the_transfer_function(spec):
 
 
 def _fft_calls(call):
-    """Whole-array transforms (real FFTs and DCTs, forward and inverse) that
-    `call()` runs, counted at scipy.fft (a grid mirrored by DCTs runs no FFT)."""
-    import scipy.fft
+    """Whole-array transforms (real FFTs, with DCTs on mirrored axes, forward and
+    inverse) that `call()` runs, counted where every solver's transforms go
+    through: ``operators.Blur``'s, allocating or in a work array's memory."""
+    import importlib
 
+    blur_module = importlib.import_module("restore.operators.blur")
     calls = []
-    names = ("rfftn", "irfft", "dctn", "idctn")
-    saved = {name: getattr(scipy.fft, name) for name in names}
+    names = ("cosine_rfftn", "cosine_irfftn", "cosine_rfftn_in_place", "cosine_irfftn_in_place")
+    saved = {name: getattr(blur_module, name) for name in names}
 
     def counted(name):
         def transform(*args, **kwargs):
@@ -580,12 +582,12 @@ def _fft_calls(call):
         return transform
 
     for name in names:
-        setattr(scipy.fft, name, counted(name))
+        setattr(blur_module, name, counted(name))
     try:
         call()
     finally:
         for name in names:
-            setattr(scipy.fft, name, saved[name])
+            setattr(blur_module, name, saved[name])
     return len(calls)
 
 

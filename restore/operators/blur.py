@@ -38,10 +38,14 @@ import scipy.fft as scipy_fft
 from .._backend import (
     array_module,
     cosine_irfftn,
+    cosine_irfftn_in_place,
     cosine_rfftn,
+    cosine_rfftn_in_place,
     fft_axis,
     float_dtype,
+    holds_its_spectrum,
     multiply_in_place,
+    spectral_work_array,
     to_host,
 )
 from .._checks import check_psf_fits
@@ -307,8 +311,9 @@ class Blur:
         With :meth:`from_spectrum`, a caller can drop its last reference to
         `x` between the two halves, so that x, its spectrum and the result
         are never all held at once (one work array less at the peak). With
-        `overwrite` a DCT on the :attr:`cosine_axes` may run in `x`'s memory
-        (`x` is then garbage).
+        `overwrite` `x` is used up: a DCT on the :attr:`cosine_axes` may run
+        in its memory, and the whole transform does where `x` comes from
+        :meth:`work_array`.
 
         Examples
         --------
@@ -321,19 +326,32 @@ class Blur:
         """
         self._check_periodic()
         self._check_backend(x)
+        if overwrite and holds_its_spectrum(x, self.work_shape, self.cosine_axes):
+            return cosine_rfftn_in_place(x, self.work_shape, self.cosine_axes)
         return cosine_rfftn(x, self.work_shape, self.cosine_axes, overwrite=overwrite)
 
-    def from_spectrum(self, spectrum, *, adjoint=False, transfer=None):
+    def work_array(self):
+        """An uninitialised real array of the work grid whose spectrum
+        (``spectrum(x, overwrite=True)``) and, with ``from_spectrum(...,
+        in_place=True)``, result stay in its own memory (on the CPU, where the
+        grid allows: :func:`restore._backend.spectral_work_array`): a solver
+        step then holds one array where it held the right-hand side, its
+        spectrum and the result."""
+        return spectral_work_array(self.work_shape, self.cosine_axes, self.dtype, self.xp)
+
+    def from_spectrum(self, spectrum, *, adjoint=False, transfer=None, in_place=False):
         """Second half: multiply by the OTF (its conjugate for Hᵀ, or any
         `transfer` function on the same half spectrum), transform back.
 
         `spectrum` (from :meth:`spectrum`) is used up: it is filtered in place
-        and serves as the inverse FFT's scratch space.
+        and serves as the inverse FFT's scratch space. With `in_place` the
+        result is written over it where the layout allows (a strided view of
+        its memory, not C-contiguous).
         """
         self._check_periodic()
         if transfer is None:
             transfer = self._conjugate_otf() if adjoint else self.otf
-        return self._filter_spectrum(spectrum, transfer)
+        return self._filter_spectrum(spectrum, transfer, in_place=in_place)
 
     # -- the Fourier-diagonal solves of a periodic H ------------------------------
     def power(self):
@@ -400,8 +418,10 @@ class Blur:
         return self._filter_spectrum(cosine_rfftn(work, self.work_shape, self.cosine_axes),
                                      transfer_function)
 
-    def _filter_spectrum(self, spectrum, transfer_function):
+    def _filter_spectrum(self, spectrum, transfer_function, *, in_place=False):
         multiply_in_place(spectrum, transfer_function)
+        if in_place:
+            return cosine_irfftn_in_place(spectrum, self.work_shape, self.cosine_axes)
         return cosine_irfftn(spectrum, self.work_shape, self.cosine_axes, overwrite=True)
 
     def _embed(self, x):

@@ -57,6 +57,9 @@ class Iteration:
         estimate, reason, k = None, "iterations", 0
         for k in range(1, self.iterations + 1):
             raise_if_received()  # a Ctrl-C some library swallowed stops here
+            # not held through the step: a solver that needs the last estimate
+            # keeps it itself, one that does not (TV) then holds one array less
+            estimate = None
             estimate, change, *record = step()
             advance()
             self.history.append({"iteration": k, "change": change, **(record[0] if record else {})})
@@ -79,7 +82,9 @@ class Iteration:
         return estimate, k, reason
 
     def _check_finite(self, estimate, k, xp):
-        if not bool(xp.isfinite(estimate).all()):
+        # a float64 sum carries any NaN or Inf through without the boolean
+        # array of isfinite (a quarter of a work array, at TV's peak)
+        if not math.isfinite(float(estimate.sum(dtype=xp.float64))):
             raise FloatingPointError(
                 f"{self.method} produced NaN or Inf at iteration {k}; "
                 "check the PSF and the input's range, or use more regularisation"

@@ -100,8 +100,9 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         :data:`restore.solvers.MAX_ITERATIONS`).
     tol : float, optional
         Stop once an iteration changes the estimate by less than this,
-        relative to its size (checked every 5 iterations), at any iteration
-        count. Default None: 3e-4 (5e-5 for volumes, a third of it with an
+        relative to its size (checked every 5 iterations, on a regular
+        lattice of at least 65 536 pixels: every pixel of smaller images), at
+        any iteration count. Default None: 3e-4 (5e-5 for volumes, a third of it with an
         unknown boundary) with ``iterations="auto"``, no such rule otherwise.
     rho : float, optional
         ADMM penalty (dimensionless); it changes how fast the iterations
@@ -337,7 +338,9 @@ class _TVADMM:
         del x  # v₊ may hold its buffer; the iterations need no more of it
         inverse_denominator = self.inverse_denominator(rho, data_weight)
         counter = {"k": 0}
-        state = {"x": None, "cold": cold}  # the previous iterate; factors 1 until the first update
+        # factors 1 until the first update; a sample of the iterate before a check
+        state = {"cold": cold, "sample": None}
+        sampled = _change_sample(shape)
 
         def factors_of(block):
             return None if state["cold"] else self._factors(v, block, threshold)
@@ -375,7 +378,7 @@ class _TVADMM:
             if scaled_data is not None:
                 out += scaled_data[block]
 
-        def update_block(start, stop, x_new, previous, check):
+        def update_block(start, stop, x_new, check):
             # v ← ∇x + u with u = v·(1 − factor); sums for the residuals
             block = slice(start, stop)
             primal = dual = 0.0
@@ -411,18 +414,18 @@ class _TVADMM:
                     z_new_pos -= z_old_pos
                     dual += float((z_new_pos * z_new_pos).sum())
             if not check:
-                return 0.0, 0.0, 0.0, 0.0
-            d = xb - previous[block]
-            return primal, dual, float((xb * xb).sum()), float((d * d).sum())
+                return 0.0, 0.0, 0.0
+            return primal, dual, float((xb * xb).sum())
 
         def step():
             nonlocal z_blur, u_blur
             counter["k"] += 1
             check = (bool(check_every) and counter["k"] % check_every == 0
-                     and state["x"] is not None)
-            rhs = xp.empty(shape, dtype=op.dtype)  # freed once transformed
+                     and state["sample"] is not None)
+            # the right-hand side, its spectrum and the new x share one array's memory
+            rhs = op.work_array()
             row_blocks(lambda a, b: rhs_block(rhs, a, b), rhs)
-            spectrum = op.spectrum(rhs)
+            spectrum = op.spectrum(rhs, overwrite=True)
             del rhs
             if mask is not None:
                 blur_spectrum = op.spectrum(z_blur - u_blur)
@@ -430,12 +433,17 @@ class _TVADMM:
                 blur_spectrum *= data_weight / rho  # the division multiplies by ρ
                 spectrum += blur_spectrum
                 del blur_spectrum
-            x_new = op.from_spectrum(spectrum, transfer=inverse_denominator)
+            x_new = op.from_spectrum(spectrum, transfer=inverse_denominator, in_place=True)
             del spectrum
-            sums = row_blocks(lambda a, b: update_block(a, b, x_new, state["x"], check), x_new)
+            sums = row_blocks(lambda a, b: update_block(a, b, x_new, check), x_new)
             state["cold"] = False
-            primal, dual, scale, change = (sum(column) for column in zip(*sums))
+            primal, dual, scale = (sum(column) for column in zip(*sums))
             scale += 1e-30
+            if check:
+                change = _sampled_change(x_new[sampled], state["sample"], xp)
+            # the iterate before a check is kept as a sample only, not a whole array
+            state["sample"] = (x_new[sampled].copy()
+                               if check_every and (counter["k"] + 1) % check_every == 0 else None)
             if mask is not None:
                 hx = op.apply(x_new)
                 vb = hx + u_blur
@@ -447,19 +455,23 @@ class _TVADMM:
                 z_blur = new
             if check:
                 self.residuals = (math.sqrt(primal / scale), rho * math.sqrt(dual / scale))
-                self.change = math.sqrt(change / scale)
+                self.change = change
             else:
                 self.residuals, self.change = (math.inf, math.inf), math.inf
-            state["x"] = x_new  # the loop holds it anyway until the next step returns
             if not check:
                 return x_new, None
             return x_new, self.change, {"primal_residual": self.residuals[0],
                                         "dual_residual": self.residuals[1]}
 
         estimate, k, reason = loop.run(step, xp)
-        state["x"] = None
+        state["sample"] = None
         if self.nonnegative:  # x meets x ≥ 0 only in the limit; return the projection
-            projected = xp.maximum(estimate, 0)
+            # in the last iterate's own memory where nothing else holds it: no
+            # callback kept it, no blur split goes on from the unprojected one
+            if mask is None and loop.callback is None:
+                projected = xp.maximum(estimate, 0, out=estimate)
+            else:
+                projected = xp.maximum(estimate, 0)
         else:
             projected = estimate
         # the ADMM state this solution ended in, for a warm start at another λ;
@@ -468,6 +480,26 @@ class _TVADMM:
         del estimate
         self._state = (projected, threshold, (v, v_pos, blur_start))
         return projected, k, reason
+
+
+#: The relative change of `tol` is read on a regular lattice of at least
+#: this many pixels (every pixel of a smaller grid): keeping the previous
+#: iterate for it would hold a whole work array through the next step.
+CHANGE_SAMPLE = 2**16
+
+
+def _change_sample(shape):
+    """The index of the lattice of :data:`CHANGE_SAMPLE` pixels or more on `shape`."""
+    size = math.prod(shape)
+    step = max(1, int((size / CHANGE_SAMPLE) ** (1 / len(shape))))
+    return tuple(slice(None, None, step) for _ in shape)
+
+
+def _sampled_change(new, old, xp):
+    """‖new − old‖ / ‖new‖ of two samples of the iterates."""
+    difference = new - old
+    norm = float(xp.sqrt((new * new).sum()))
+    return float(xp.sqrt((difference * difference).sum())) / (norm + 1e-30)
 
 
 def _along(ndim, axis, index):
