@@ -639,20 +639,6 @@ def test_tv_default_penalty_converges_on_a_star_field():
     assert score() >= score(rho=0.02) + 2.0
 
 
-def test_automatic_wavelet_final_solve_goes_on_from_the_search_with_no_floor(camera_case):
-    """The final solve resumes FISTA (momentum included) from the last trial
-    instead of restarting it, so no minimum count is forced on it: it stops by
-    `tol` (it ran 40 iterations at least before: here 40, 22.92 dB; now 38,
-    22.88 dB), and still beats the observation as it did."""
-    import importlib
-
-    wavelet = importlib.import_module("restore.solvers.wavelet")
-    truth, f, psf = camera_case
-    x, info = restore.wavelet(f, psf, return_info=True)
-    assert info.stop_reason == "tol" and info.iterations < wavelet.FINAL_MINIMUM
-    assert psnr(truth, x, data_range=1) >= psnr(truth, f, data_range=1) + 1.5
-
-
 def test_tv_runs_one_fft_pair_per_iteration(camera_case):
     _, f, psf = camera_case
     counts = [_fft_calls(lambda n=n: restore.tv(f, psf, lam=0.001, iterations=n)) for n in (2, 6)]

@@ -29,10 +29,7 @@ from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 #: later one (which resumes FISTA from the trial before).
 SEARCH_ITERATIONS = 40
 SEARCH_WARM_ITERATIONS = 20
-#: Iterations a solve started afresh from an estimate runs at least (see
-#: `solve`); the final solve usually goes on from the last trial's FISTA
-#: state instead, with no minimum: on photos and documents it then ran 19–36
-#: iterations instead of 40, within −0.08 to +0.08 dB (a rendered page −0.18).
+#: Iterations the warm-started final solve runs at least (see `solve`).
 FINAL_MINIMUM = 40
 #: Work grids up to this many pixels transform their shifts on the FFT threads
 #: at once; larger ones one after another, which holds fewer arrays at a time
@@ -147,22 +144,21 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         change_tol = AUTO_TOL if tol is None and auto else tol
         loops = []
 
-        def solve(lam_value, warm, count, cb=None, shifts=None):
-            # Search trials and the final solve go on from the last trial's
-            # FISTA state (momentum included) when they start from its
-            # estimate. Started afresh from an estimate (an earlier trial's,
-            # where the search levelled off), FISTA's first steps are small
-            # and `tol` would stop it at once: it then runs FINAL_MINIMUM
-            # iterations at least.
-            fresh = warm is not None and not solver.resumes_from(warm)
+        def solve(lam_value, warm, count, cb=None, shifts=None, resume=False):
+            # A search trial resumes FISTA where the last trial stopped
+            # (momentum included). The final solve restarts the momentum from
+            # the search's estimate, whose first steps are small, and runs at
+            # least FINAL_MINIMUM iterations: FISTA's PSNR peaks and falls
+            # again along the way, and λ's correction was fitted to this rule.
             loops.append(Iteration("wavelet", iterations=count, callback=cb, tol=change_tol,
-                                   min_iterations=FINAL_MINIMUM if fresh else 1))
-            return solver.run(lam_value, warm, loops[-1], shifts=shifts, resume=True)
+                                   min_iterations=1 if warm is None or resume
+                                   else FINAL_MINIMUM))
+            return solver.run(lam_value, warm, loops[-1], shifts=shifts, resume=resume)
 
         def trial(lam_value, warm):
             return solve(lam_value, warm,
                          SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS,
-                         shifts=SEARCH_SHIFTS)[0]
+                         shifts=SEARCH_SHIFTS, resume=True)[0]
 
         limit = MAX_ITERATIONS["wavelet"] if auto else iterations
         x, k, reason, chosen = regularised_solve(
@@ -279,11 +275,6 @@ class _WaveletFISTA:
             data *= data.dtype.type(step_size)
             self._adjoint_data = data
         return self._adjoint_data
-
-    def resumes_from(self, warm):
-        """True where `warm` is the estimate the last run ended with: a run
-        from it (``resume=True``) goes on with that run's FISTA state."""
-        return warm is not None and self._state is not None and self._state[0] is warm
 
     def run(self, lam, warm, loop, *, shifts=None, resume=False):
         shifts = self.shifts if shifts is None else self.shifts[:shifts]
