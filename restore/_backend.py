@@ -268,8 +268,12 @@ def _spectral_buffer(x, shape, cosine):
     if (not _in_place_layout(shape, cosine, array_module(x)) or buffer is None
             or x.shape != tuple(shape)
             or buffer.dtype.kind != "c" or not buffer.flags.c_contiguous
-            or buffer.shape != tuple(shape[:-1]) + (shape[-1] // 2 + 1,)
-            or not np.shares_memory(x, buffer)):
+            or buffer.shape != tuple(shape[:-1]) + (shape[-1] // 2 + 1,)):
+        return None
+    # row i of x must lie in row i of the buffer (a reversed or transposed view
+    # would have row blocks read rows another block writes)
+    if (x.__array_interface__["data"][0] != buffer.__array_interface__["data"][0]
+            or x.strides != buffer.strides[:-1] + (x.itemsize,)):
         return None
     return buffer
 

@@ -468,3 +468,18 @@ def test_a_work_array_holds_its_spectrum_and_the_result_in_its_own_memory(shape,
     result = cosine_irfftn_in_place(spectrum, shape, cosine)
     assert result.shape == shape and np.shares_memory(result, memory)
     np.testing.assert_array_equal(result, cosine_irfftn(reference * transfer, shape, cosine))
+
+
+def test_a_view_that_reorders_the_rows_of_a_spectral_buffer_is_not_transformed_in_place():
+    """Only a work array whose row i lies in its buffer's row i is transformed over
+    its own bytes: a reversed view would have row blocks overwrite rows not yet read."""
+    from restore._backend import cosine_rfftn, cosine_rfftn_in_place, holds_its_spectrum
+
+    rng = np.random.default_rng(4)
+    data = rng.standard_normal((64, 64)).astype(np.float32)
+    buffer = np.zeros((64, 33), np.complex64)
+    reversed_rows = buffer.view(np.float32)[::-1, :64]
+    assert not holds_its_spectrum(reversed_rows, (64, 64), ())
+    reversed_rows[...] = data
+    spectrum = cosine_rfftn_in_place(reversed_rows, (64, 64), ())
+    np.testing.assert_allclose(spectrum, cosine_rfftn(data, (64, 64), ()), rtol=1e-5, atol=1e-4)
