@@ -172,7 +172,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
               help="Constrain the estimate to x >= 0, or not. Default: constrain "
                    "intensities, not signed data (values well below zero).")
 @_iterations_option(MAX_ITERATIONS["tv"])
-@_tol_option("3e-4 with --iterations auto (5e-5 for volumes)")
+@_tol_option("3e-4 with --iterations auto (1e-4 for volumes)")
 @click.option("--rho", type=NumberOrWord((), bound="positive"), default=None,
               help="ADMM penalty: how fast it converges, not to what "
                    "(default: lam / (2.5 × the noise level)).")
