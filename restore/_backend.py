@@ -229,12 +229,12 @@ def spectral_work_array(shape, cosine, dtype, xp):
     """An uninitialised real array of `shape` that :func:`cosine_rfftn_in_place`
     turns into its spectrum in its own memory.
 
-    On the CPU, where the real FFT's halved axis is the last one (or every
-    axis is a DCT axis), it is a view of a complex buffer of the spectrum's
-    shape: each row of the real array lies in the bytes of the same row of
-    its spectrum, so a row's transform can be written over it. Elsewhere
-    (CuPy, a last axis mirrored by a DCT under FFT axes) a plain array, and
-    the transforms allocate as :func:`cosine_rfftn` does.
+    On the CPU, where the real FFT's halved axis is the last one, it is a
+    view of a complex buffer of the spectrum's shape: each row of the real
+    array lies in the bytes of the same row of its spectrum, so a row's
+    transform can be written over it. Elsewhere (CuPy, a last axis mirrored
+    by a DCT) a plain array, which :func:`cosine_rfftn` transforms (a grid
+    mirrored on every axis in place: its DCTs are real to real).
 
     Examples
     --------
@@ -245,15 +245,13 @@ def spectral_work_array(shape, cosine, dtype, xp):
     """
     if not _in_place_layout(shape, cosine, xp):
         return xp.empty(shape, dtype)
-    if len(cosine) == len(shape):  # all DCT: a real-to-real transform
-        return np.empty(shape, dtype)
     complex_dtype = np.result_type(dtype, np.complex64)
     buffer = np.empty(tuple(shape[:-1]) + (shape[-1] // 2 + 1,), complex_dtype)
     return buffer.view(dtype)[..., :shape[-1]]
 
 
 def _in_place_layout(shape, cosine, xp):
-    return xp is np and (len(cosine) == len(shape) or len(shape) - 1 not in cosine)
+    return xp is np and len(shape) - 1 not in cosine
 
 
 def holds_its_spectrum(x, shape, cosine):
@@ -281,9 +279,6 @@ def _spectral_buffer(x, shape, cosine):
 def cosine_rfftn_in_place(x, shape, cosine):
     """:func:`cosine_rfftn` of `x` (of `shape`), in `x`'s memory where `x` is
     a :func:`spectral_work_array`; `x` is used up either way."""
-    if len(cosine) == len(shape) and array_module(x) is np:
-        return scipy.fft.dctn(x, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=True,
-                              workers=fft_workers())
     buffer = _spectral_buffer(x, shape, cosine)
     if buffer is None:
         return cosine_rfftn(x, shape, cosine, overwrite=True)
@@ -298,9 +293,6 @@ def cosine_rfftn_in_place(x, shape, cosine):
 def cosine_irfftn_in_place(spectrum, shape, cosine):
     """:func:`cosine_irfftn` of `spectrum`, written over its own memory where
     the layout allows (a strided view of it is returned); used up either way."""
-    if len(cosine) == len(shape) and array_module(spectrum) is np:
-        return scipy.fft.idctn(spectrum, type=2, axes=tuple(cosine), norm="ortho",
-                               overwrite_x=True, workers=fft_workers())
     if (not _in_place_layout(shape, cosine, array_module(spectrum))
             or spectrum.dtype.kind != "c" or not spectrum.flags.c_contiguous):
         return cosine_irfftn(spectrum, shape, cosine, overwrite=True)

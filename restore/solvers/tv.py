@@ -158,11 +158,14 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         check_every = RESIDUAL_EVERY if change_tol is not None or auto else HISTORY_EVERY
         loops = []
 
+        def penalty(lam_value):
+            return rho if rho is not None else default_penalty(lam_value, sigma)
+
         def solve(lam_value, warm, count, cb=None):
             loops.append(Iteration("tv", iterations=count, tol=change_tol, callback=cb,
                                    stop=residual_rule))
-            penalty = rho if rho is not None else default_penalty(lam_value, sigma)
-            return solver.run(lam_value, penalty, warm, loops[-1], check_every=check_every)
+            return solver.run(lam_value, penalty(lam_value), warm, loops[-1],
+                              check_every=check_every)
 
         def trial(lam_value, warm):
             count = SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS
@@ -175,8 +178,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
             "tv", lam, sigma, domain, trial=trial, callback=callback,
             final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb),
             start=0.5, correction=DISCREPANCY_CORRECTION)
-        final_penalty = rho if rho is not None else default_penalty(chosen["lam"], sigma)
-        parameters = {**chosen, "rho": final_penalty, "sigma": sigma, "isotropic": isotropic,
+        parameters = {**chosen, "rho": penalty(chosen["lam"]), "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": constrain, "boundary": mode}
         return x, parameters, k, reason, loops[-1].history
 
@@ -443,8 +445,8 @@ class _TVADMM:
             state["cold"] = False
             primal, dual, scale = (sum(column) for column in zip(*sums))
             scale += 1e-30
-            if check:
-                change = _sampled_change(x_new[sampled], state["sample"], xp)
+            # read before the sample is replaced by this iterate's
+            change = _sampled_change(x_new[sampled], state["sample"], xp) if check else math.inf
             # the iterate before a check is kept as a sample only, not a whole array
             state["sample"] = (x_new[sampled].copy()
                                if check_every and (counter["k"] + 1) % check_every == 0 else None)
@@ -459,16 +461,15 @@ class _TVADMM:
                 z_blur = new
             if check:
                 self.residuals = (math.sqrt(primal / scale), rho * math.sqrt(dual / scale))
-                self.change = change
             else:
-                self.residuals, self.change = (math.inf, math.inf), math.inf
+                self.residuals = (math.inf, math.inf)
+            self.change = change
             if not check:
                 return x_new, None
             return x_new, self.change, {"primal_residual": self.residuals[0],
                                         "dual_residual": self.residuals[1]}
 
         estimate, k, reason = loop.run(step, xp)
-        state["sample"] = None
         if self.nonnegative:  # x meets x ≥ 0 only in the limit; return the projection
             # in the last iterate's own memory where nothing else holds it: no
             # callback kept it, no blur split goes on from the unprojected one
