@@ -721,3 +721,69 @@ def test_a_mirrored_thin_stack_keeps_its_own_noise_level():
             x, info = restore.SOLVERS[name](f, psf, return_info=True)
         assert info.parameters["sigma"] == pytest.approx(restore.params.noise_level(f))
         assert psnr(truth, x, data_range=span) > psnr(truth, f, data_range=span) + 3, name
+
+
+def _cycle_spun_reference(x, threshold, shifts, wavelet_name, levels, axes):
+    """The definition, by PyWavelets' multilevel transforms: the mean over the
+    shifts s of roll(−s) W⁻¹ soft(W roll(s) x), approximation not thresholded."""
+    import pywt
+
+    every = tuple(range(x.ndim))
+    total = np.zeros(x.shape, np.float64)
+    for shift in shifts:
+        coeffs = pywt.wavedecn(np.roll(x, shift, every).astype(np.float64), wavelet_name,
+                               mode="periodization", level=levels, axes=axes)
+        coeffs[1:] = [{k: pywt.threshold(c, threshold, "soft") for k, c in d.items()}
+                      for d in coeffs[1:]]
+        back = pywt.waverecn(coeffs, wavelet_name, mode="periodization", axes=axes)
+        total += np.roll(back, [-s for s in shift], every)
+    return total / len(shifts)
+
+
+@pytest.mark.parametrize("shape, levels, wavelet_name", [
+    ((128, 96), 3, "db4"),    # even shifts: the full-size level once
+    ((32, 40), 2, "db2"),     # odd shifts at the first level
+    ((40, 24), 1, "haar"),    # repeated shifts
+    ((3, 32, 40), 2, "db2"),  # a thin stack: the planes' axis is not transformed
+    ((128,), 3, "sym4"),
+])
+def test_wavelet_cycle_spinning_matches_its_definition(shape, levels, wavelet_name):
+    """The shifts share their even part in the transform's coarser levels,
+    in place; the result is the per-shift definition's."""
+    import importlib
+
+    import pywt
+    from restore.operators import WorkDomain
+
+    wavelet_module = importlib.import_module("restore.solvers.wavelet")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    domain = WorkDomain(np.ones((1,) * len(shape), np.float32), x, "periodic")
+    axes, usable = wavelet_module._transform_plan(shape, pywt.Wavelet(wavelet_name),
+                                                  wavelet_name, levels)
+    solver = wavelet_module._WaveletFISTA(domain, pywt.Wavelet(wavelet_name), usable, np, axes)
+    expected = _cycle_spun_reference(x, 0.7, solver.shifts, wavelet_name, usable, axes)
+    spun = solver._prox(x.copy(), 0.7, solver.shifts)
+    np.testing.assert_allclose(spun, expected, atol=2e-5)
+    assert np.abs(expected - x).max() > 0.1  # the thresholding did something
+
+
+def test_wavelet_with_lambda_given_holds_few_arrays():
+    """The gradient step, its spectrum and the thresholding share one work
+    array, the transforms run in its memory a block at a time: 1024², 3
+    iterations, 7.4× the input (17.9× with PyWavelets' multilevel transforms
+    per shift beside it)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    psf = restore.psf.gaussian(2.0).astype(np.float32)
+    scene = restore.blur(rng.random((128, 128)).repeat(8, 0).repeat(8, 1), psf)
+    f = (scene + 0.01 * rng.standard_normal(scene.shape)).astype(np.float32)
+    restore.wavelet(f[:64, :64], psf, lam=0.003, iterations=2)  # imports, tables
+    tracemalloc.start()
+    try:
+        restore.wavelet(f, psf, lam=0.003, iterations=3)
+        peak = tracemalloc.get_traced_memory()[1] / f.nbytes
+    finally:
+        tracemalloc.stop()
+    assert peak <= 10
