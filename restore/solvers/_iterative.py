@@ -33,14 +33,17 @@ class Iteration:
     ``history`` (one dict per iteration: ``iteration``, ``change`` and the
     record), stops at `iterations`, when the relative change falls below
     `tol`, or when ``stop(k, estimate)`` returns a reason, and raises if the
-    estimate stops being finite. Neither rule fires before `min_iterations`
-    (a warm start's first steps are small).
+    estimate stops being finite. With `tol_below_peak` (a fraction) the
+    `tol` rule also waits for a change below that fraction of the largest
+    change so far: an accelerated method restarted from a warm start takes
+    small steps that grow while its momentum builds, and would stop on the
+    first of them.
     """
 
     def __init__(self, method, *, iterations, tol=None, callback=None, stop=None,
-                 nan_check_every=10, min_iterations=1):
+                 nan_check_every=10, tol_below_peak=None):
         self.method = method
-        self.min_iterations = min_iterations
+        self.tol_below_peak = tol_below_peak
         self.iterations = iterations
         self.tol = tol
         self.callback = callback
@@ -54,7 +57,7 @@ class Iteration:
             return self._run(step, xp, advance)
 
     def _run(self, step, xp, advance):
-        estimate, reason, k = None, "iterations", 0
+        estimate, reason, k, peak = None, "iterations", 0, 0.0  # peak: the largest finite change
         for k in range(1, self.iterations + 1):
             raise_if_received()  # a Ctrl-C some library swallowed stops here
             # not held through the step: a solver that needs the last estimate
@@ -67,11 +70,12 @@ class Iteration:
                 self._check_finite(estimate, k, xp)
             if self.callback is not None:
                 self.callback(k, estimate)
-            if k < self.min_iterations:
-                continue
-            if self.tol is not None and change is not None and change < self.tol:
+            if change is not None and self.tol is not None and change < self.tol and (
+                    self.tol_below_peak is None or change < self.tol_below_peak * peak):
                 reason = "tol"
                 break
+            if change is not None and math.isfinite(change):
+                peak = max(peak, change)
             if self.stop is not None:
                 why = self.stop(k, estimate)
                 if why:

@@ -28,8 +28,6 @@ from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
 #: later one (which resumes FISTA from the trial before).
 SEARCH_ITERATIONS = 40
 SEARCH_WARM_ITERATIONS = 20
-#: Iterations the warm-started final solve runs at least (see `solve`).
-FINAL_MINIMUM = 40
 #: Elements in one block of the in-place transforms (whole lines along the
 #: transformed axis, in cache: 2¹⁶ was 1.4× faster than 2²² at 2160²).
 BLOCK_ELEMENTS = 2**16
@@ -38,6 +36,12 @@ BLOCK_ELEMENTS = 2**16
 THREADED_ELEMENTS = 2**20
 #: Cycle-spin shifts while the search runs (the final solve uses SHIFTS).
 SEARCH_SHIFTS = 1
+#: The final solve restarts FISTA's momentum from the search's estimate: its
+#: changes grow from about 0.8·tol to a peak, then decay. It stops once the
+#: change is below tol and below this fraction of that peak. On 21 2-D and 1-D
+#: zoo cases: 27.44 dB on average against 27.43 for the 40-iteration floor it
+#: replaces, with 16 % fewer iterations (1.0: 27.43, 20 % fewer; text −0.27 dB).
+FINAL_PEAK_FRACTION = 0.7
 #: Automatic λ = this fraction of Morozov's (which over-smooths, as for TV;
 #: measured on camera and astronaut, gauss:2 and motion:15,30, σ = 0.01 and
 #: Poisson peak 100: the best λ was 0.4–0.8 of Morozov's).
@@ -147,13 +151,11 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
 
         def solve(lam_value, warm, count, cb=None, shifts=None, resume=False):
             # A search trial resumes FISTA where the last trial stopped
-            # (momentum included). The final solve restarts the momentum from
-            # the search's estimate, whose first steps are small, and runs at
-            # least FINAL_MINIMUM iterations: FISTA's PSNR peaks and falls
-            # again along the way, and λ's correction was fitted to this rule.
+            # (momentum included). Any other run restarts the momentum; from
+            # a warm start (the final solve) its first steps are small and
+            # grow, so tol waits until they have shrunk (FINAL_PEAK_FRACTION).
             loops.append(Iteration("wavelet", iterations=count, callback=cb, tol=change_tol,
-                                   min_iterations=1 if warm is None or resume
-                                   else FINAL_MINIMUM))
+                                   tol_below_peak=None if resume else FINAL_PEAK_FRACTION))
             return solver.run(lam_value, warm, loops[-1], shifts=shifts, resume=resume)
 
         def trial(lam_value, warm):
