@@ -346,7 +346,7 @@ class _TVADMM:
         counter = {"k": 0}
         # factors 1 until the first update; a sample of the iterate before a check
         state = {"cold": cold, "sample": None}
-        sampled = _change_sample(shape)
+        sampled = _change_sample(self.domain.window)
 
         def factors_of(block):
             return None if state["cold"] else self._factors(v, block, threshold)
@@ -493,13 +493,15 @@ class _TVADMM:
 CHANGE_SAMPLE = 2**16
 
 
-def _change_sample(shape):
-    """The index of a lattice of :data:`CHANGE_SAMPLE` pixels or more on `shape`,
-    with at least 16 points along each axis that long (a thin stack's planes
-    are all read, not only its first, which may be unseen padding)."""
-    size = math.prod(shape)
-    step = max(1, int((size / CHANGE_SAMPLE) ** (1 / len(shape))))
-    return tuple(slice(None, None, min(step, max(1, n // 16))) for n in shape)
+def _change_sample(window):
+    """The index of a lattice of :data:`CHANGE_SAMPLE` pixels or more in the
+    field of view `window` (slices of the work grid: the unseen border of
+    "unknown" drifts on long after the image has settled), with at least 16
+    points along each axis that long (a thin stack's planes are all read)."""
+    lengths = [w.stop - w.start for w in window]
+    step = max(1, int((math.prod(lengths) / CHANGE_SAMPLE) ** (1 / len(lengths))))
+    return tuple(slice(w.start, w.stop, min(step, max(1, n // 16)))
+                 for w, n in zip(window, lengths))
 
 
 def _sampled_change(new, old, xp):

@@ -338,7 +338,8 @@ class _WaveletFISTA:
             # first step of a start has no momentum and no measured change:
             # inf, so that no stopping rule fires on it.
             y = np.subtract(x_new, x)
-            change = _norm(y) / max(_norm(x_new), 1e-30) if momentum else math.inf
+            change = (_norm(domain.crop(y)) / max(_norm(domain.crop(x_new)), 1e-30)
+                      if momentum else math.inf)
             y *= y.dtype.type(momentum)
             y += x_new
             x, t = x_new, t_new
