@@ -283,6 +283,9 @@ DISCREPANCY_FACTOR_RANGE = (1 / 64, 64)
 #: its lower limit: 20.94 dB, 3.4 dB below the observation; 7 % stops at its
 #: second trial: 26.16 dB (oracle 26.53). No other zoo case's λ moved.
 LEVELLED_GAIN = 1.07
+#: A trial whose log misfit is within this of log σ̂² (about 5 %) ends the
+#: search (TV's; the wavelet solver asks for 0.01, ``wavelet.DISCREPANCY_MATCH``).
+DISCREPANCY_MATCH = 0.05
 
 
 def search_limit(value, low, high, *, margin=1.05):
@@ -370,7 +373,7 @@ def _golden_minimum(func, a, b, iterations=30):
 
 
 def discrepancy_search(solve, residual, target, lam0, *, rounds=6,
-                       factor_range=DISCREPANCY_FACTOR_RANGE):
+                       factor_range=DISCREPANCY_FACTOR_RANGE, match=DISCREPANCY_MATCH):
     """λ whose solution's residual matches the noise (Morozov's discrepancy principle).
 
     Parameters
@@ -383,6 +386,9 @@ def discrepancy_search(solve, residual, target, lam0, *, rounds=6,
         Mean squared misfit the noise explains (σ² for Gaussian noise).
     lam0 : float
         First guess.
+    match : float, optional
+        A trial whose log misfit is within this of log `target` (0.05: about
+        5 % either way) ends the search.
 
     Returns
     -------
@@ -404,10 +410,11 @@ def discrepancy_search(solve, residual, target, lam0, *, rounds=6,
     """
     with progress.step("choosing lam", total=rounds) as advance:
         return _discrepancy_search(solve, residual, target, lam0, rounds, factor_range,
-                                   advance)
+                                   match, advance)
 
 
-def _discrepancy_search(solve, residual, target, lam0, rounds, factor_range, advance):
+def _discrepancy_search(solve, residual, target, lam0, rounds, factor_range, match,
+                        advance):
     lam, x = lam0, None
     tried = []
     log_target = math.log(target)
@@ -416,7 +423,7 @@ def _discrepancy_search(solve, residual, target, lam0, rounds, factor_range, adv
         x = solve(lam, x)
         r = residual(x)
         tried.append([math.log(lam), math.log(max(r, 1e-300)), x])
-        if abs(math.log(max(r, 1e-300)) - log_target) < 0.05:
+        if abs(math.log(max(r, 1e-300)) - log_target) < match:
             break
         _keep_returnable(tried, log_target)
         below = [t for t in tried if t[1] < log_target]

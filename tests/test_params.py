@@ -94,3 +94,19 @@ def test_noise_level_of_a_thin_stack_is_fitted_plane_by_plane():
     f = (rng.poisson(counts + 5) - 5).astype(np.float32)
     true_rms = float(np.sqrt(np.mean(counts + 5)))
     assert abs(params.noise_sigma(f) / true_rms - 1) < 0.05
+
+
+def test_a_tighter_discrepancy_match_finds_the_lambda_of_a_flat_misfit():
+    """Where the noise dominates the misfit it barely moves with λ: a first
+    trial at twice the matching λ is 3.5 % above σ̂², inside the default 5 %
+    (the search stops there), outside the wavelet solver's 1 %."""
+    target, matching = 1e-3, 0.02
+
+    def misfit(lam):  # the trial's "estimate" is its λ
+        return target * (lam / matching) ** 0.05
+
+    loose, _, _ = params.discrepancy_search(lambda lam, warm: lam, misfit, target, 2 * matching)
+    tight, _, _ = params.discrepancy_search(lambda lam, warm: lam, misfit, target, 2 * matching,
+                                            match=0.01)
+    assert loose == pytest.approx(2 * matching)
+    assert abs(math.log(tight / matching)) < 0.2

@@ -96,7 +96,7 @@ class Iteration:
 
 
 def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, start,
-                      correction):
+                      correction, match=params.DISCREPANCY_MATCH):
     """The final estimate on `domain` for a given weight `lam`, or for the automatic one.
 
     ``lam="auto"`` is Morozov's discrepancy principle (the λ whose mean
@@ -107,7 +107,7 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
     (`levelled` of the search), the λ it levelled at. `trial(lam, warm)`
     returns an estimate on the work grid; `final(lam, warm, callback)`
     returns ``(estimate, iterations, stop_reason)`` and calls `callback` on
-    the work grid.
+    the work grid. `match` is the search's (:func:`params.discrepancy_search`).
     Returns the field of view, the iterations, the stop reason and the
     parameters to report (``lam``; for "auto" also ``lam_method``, and
     ``limit`` where the search ended at the edge of its range).
@@ -118,7 +118,7 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
         return domain.crop(x), k, reason, {"lam": lam}
     first = start * sigma
     morozov, warm, levelled = params.discrepancy_search(trial, domain.misfit, sigma**2,
-                                                        first)
+                                                        first, match=match)
     if levelled:  # the noise level was out of reach: no over-smoothing to correct
         chosen, method_used = morozov, "misfit levelled off above the noise"
     else:
