@@ -821,3 +821,16 @@ def test_a_chunk_darker_than_the_stacks_floor_is_restored_without_it():
     assert out.shape == dark.shape and np.isfinite(out).all()
     with pytest.raises(ValueError, match="floor"):  # given directly, it is refused
         restore.richardson_lucy(dark, PSF3, floor=9.7, iterations=3)
+
+
+def test_chunked_wavelet_says_it_differs_from_the_whole_volume():
+    """The wavelet's transform grid starts afresh in every chunk (its prior is
+    not shift-invariant), so chunks do not reproduce the whole volume as RL's
+    and TV's do: the batch says so instead of claiming a match."""
+    f = _observed((16, 128, 128)).astype(np.float32)
+    with pytest.warns(RuntimeWarning, match="wavelet: each chunk"):
+        chunked = deconvolve_stack(f, PSF3, method="wavelet", lam=0.05, iterations=3,
+                                   levels=1, memory_limit="20MB")
+    whole = restore.wavelet(f, PSF3, lam=0.05, iterations=3, levels=1)
+    error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error > 1e-3 * whole.max()  # what the warning is about

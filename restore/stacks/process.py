@@ -28,6 +28,7 @@ back, so the PSF keeps every plane the data can see.
 """
 
 import contextlib
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -391,6 +392,12 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
         if again != plan:  # e.g. "unknown" from the image: the solver pads every chunk
             plan = report.plan = again
     report.chosen = dict(chosen)
+    if method == "wavelet" and not plan.whole:
+        warnings.warn(
+            "wavelet: each chunk is transformed on a wavelet grid of its own, so the "
+            "result differs from restoring the volume whole (0.8 % on average, up to "
+            "11 % at a few voxels on a 16×384×384 test stack); give a memory limit "
+            "the volume fits in to restore it whole", RuntimeWarning, stacklevel=2)
     if source is None:
         if plan.whole:
             return volume.rechunk(shape).map_blocks(
