@@ -431,7 +431,7 @@ def on_threads(func, items):
     """``[func(item) for item in items]``, the calls spread over the FFT threads.
 
     For work that releases the GIL in large pieces (PyWavelets' transforms,
-    one per cycle-spin shift). `func` must not use the threads itself.
+    a block of lines each). `func` must not use the threads itself.
     """
     items = list(items)
     if fft_workers() < 2 or len(items) < 2:

@@ -18,7 +18,7 @@ import pywt
 
 from .._checks import check_integer, check_number
 from .. import params
-from .._backend import is_gpu_array, on_threads, to_gpu, to_host
+from .._backend import in_blocks, is_gpu_array, on_threads, row_blocks, to_gpu, to_host
 from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
 from ._docs import shared_docstring
 from ._framework import run_solver
@@ -358,9 +358,10 @@ class _WaveletFISTA:
 
 
 def _norm(a):
-    """‖a‖₂ of an array or a strided view of one, a block at a time (no copy of the whole)."""
-    return math.sqrt(sum(float(np.vdot(block, block)) for block in
-                         (a[index] for index in _blocks(a.shape, a.ndim - 1))))
+    """‖a‖₂ of an array or a strided view of one, a row block at a time (no copy
+    of the whole)."""
+    return math.sqrt(sum(row_blocks(
+        lambda start, stop: float(np.vdot(a[start:stop], a[start:stop])), a)))
 
 
 def _roll(x, shift):
@@ -440,7 +441,9 @@ def _each_block(func, shape, axis):
 
 
 def _soft_threshold_in_place(c, threshold):
-    """c ← sign(c)·max(|c| − threshold, 0), as c − clip(c, ±threshold), in blocks."""
-    for index in _blocks(c.shape, c.ndim - 1):
-        block = c[index]
-        block -= np.clip(block, -threshold, threshold)
+    """c ← sign(c)·max(|c| − threshold, 0), as c − clip(c, ±threshold), in row blocks."""
+    in_blocks(_subtract_clipped, c, threshold)
+
+
+def _subtract_clipped(block, threshold):
+    block -= np.clip(block, -threshold, threshold)
