@@ -9,6 +9,7 @@ The wavelet transform is PyWavelets, which runs on the CPU: a CuPy input is
 copied to the host once, with a warning, and the result copied back.
 """
 
+import contextvars
 import itertools
 import math
 import warnings
@@ -17,6 +18,7 @@ import numpy as np
 import pywt
 
 from .._checks import check_integer, check_number
+from .._context import setting
 from .. import params
 from .._backend import in_blocks, is_gpu_array, on_threads, row_blocks, to_gpu, to_host
 from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
@@ -180,14 +182,45 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
     return to_gpu(result)
 
 
+_GRID = contextvars.ContextVar("restore_wavelet_grid", default=None)
+
+
+def transform_grid(shape, wavelet_name="db4", levels="auto"):
+    """The axes a wavelet solve of an image of `shape` transforms, and its levels.
+
+    What :func:`wavelet` decides from the image's shape (see
+    :func:`_transform_plan`).
+
+    Examples
+    --------
+    >>> transform_grid((16, 384, 384))
+    ((0, 1, 2), 1)
+    >>> transform_grid((9, 384, 384))
+    ((1, 2), 3)
+    """
+    family = pywt.Wavelet(wavelet_name)
+    return _transform_plan(tuple(shape), family, wavelet_name, levels)
+
+
+def on_grid(axes, levels):
+    """Within, the wavelet solver transforms `axes` with `levels` levels,
+    whatever the image's shape (a chunk of a volume: the volume's own
+    :func:`transform_grid`, so every chunk has the volume's prior)."""
+    return setting(_GRID, (tuple(int(a) for a in axes), int(levels)))
+
+
 def _transform_plan(shape, family, wavelet_name, levels):
     """The axes to transform and the number of levels, for an image of `shape`.
 
     Only axes long enough for one level of the filter are transformed (a
     1×N image is a signal; a thin stack is transformed in-plane). An image
     too small for even one level on any axis gets one level on every axis
-    longer than a pixel (periodisation wraps the filter around).
+    longer than a pixel (periodisation wraps the filter around). Within
+    :func:`on_grid`, the grid given there.
     """
+    given = _GRID.get()
+    if given is not None:
+        return given
     depth = {a: pywt.dwt_max_level(n, family.dec_len) for a, n in enumerate(shape)}
     axes = tuple(a for a, d in depth.items() if d >= 1)
     if axes:

@@ -196,11 +196,14 @@ def axis_pieces(n, chunk, halo, k, boundary, mirrored=False):
     return tuple(lengths), tuple(reads)
 
 
-def _candidates(n, halo):
-    """Chunk lengths along an axis of length `n`: n, n/2, n/3... down to MIN_SIDE."""
+def _candidates(n, halo, align=1):
+    """Chunk lengths along an axis of length `n`: n, n/2, n/3... down to MIN_SIDE,
+    each but `n` rounded up to a multiple of `align`."""
     lengths, parts = [], 1
     while True:
         length = -(-n // parts)
+        if length < n:
+            length = min(n, -(-length // align) * align)
         if lengths and length < max(MIN_SIDE, halo // 2):
             break
         if not lengths or length != lengths[-1]:
@@ -213,7 +216,7 @@ def _candidates(n, halo):
 
 def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
                 accelerate=False, reserved=0, halo=None, boundary=None, threads=1,
-                cosine=()):
+                cosine=(), align=None):
     """Choose the chunk shape and halo for a volume under a memory limit.
 
     Parameters
@@ -245,6 +248,10 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
         Threads the chunks may use. With more than one, chunks may run
         side by side (``concurrency``), each on its share of the threads,
         their solves together within the limit.
+    align : tuple of int, optional
+        Per axis, a length every chunk and halo along it is a multiple of,
+        so that each chunk starts at a multiple of it in the volume (the
+        wavelet solver's dyadic grid, :func:`restore.solvers.wavelet.transform_grid`).
 
     Returns
     -------
@@ -274,8 +281,10 @@ def plan_chunks(shape, psf_shape, *, memory_limit, method="richardson_lucy",
     whole = solve_bytes(shape, psf_shape, method, accelerate=accelerate, cosine=cosine)
     if whole <= budget:
         return ChunkPlan(shape, shape, (0,) * len(shape), whole, budget)
+    align = (1,) * len(shape) if align is None else tuple(int(a) for a in align)
+    halo = tuple(-(-h // a) * a for h, a in zip(halo, align))
     best = None
-    options = [_candidates(n, h) for n, h in zip(shape, halo)]
+    options = [_candidates(n, h, a) for n, h, a in zip(shape, halo, align)]
     # per axis and chunk length: (length, halo, largest read, largest grid
     # length, the axis's share of the total grid: count x grid, or their sum)
     axes = []

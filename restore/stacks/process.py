@@ -28,7 +28,6 @@ back, so the PSF keeps every plane the data can see.
 """
 
 import contextlib
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,11 +124,26 @@ def volume_plan(shape, psf, method, options, *, memory_limit, reserved=0, halo=N
     `options` of a volume of `shape`: the chunks laid out in the boundary
     mode they are solved in (:func:`piece_mode`), mirrored by a DCT on the
     volume's axes (:func:`piece_cosine`)."""
+    align = None
+    if method == "wavelet":
+        axes, levels = wavelet_grid(shape, options)
+        align = tuple(2**levels if a in axes else 1 for a in range(len(shape)))
     return plan_chunks(tuple(shape), psf.shape, memory_limit=memory_limit, method=method,
                        accelerate=bool(options.get("accelerate", False)), reserved=reserved,
                        halo=halo, threads=threads,
                        boundary=piece_mode(method, options.get("boundary", "auto"), psf),
-                       cosine=piece_cosine(method, options, psf, shape))
+                       cosine=piece_cosine(method, options, psf, shape), align=align)
+
+
+def wavelet_grid(shape, options):
+    """The axes and levels the wavelet solver transforms a volume of `shape`
+    with `options` on: every chunk and the decision block are solved on them
+    (:func:`restore.solvers.wavelet.on_grid`), and the chunks start on its
+    dyadic grid (:func:`volume_plan`), so each has the volume's prior."""
+    from restore.solvers.wavelet import transform_grid
+
+    return transform_grid(shape, options.get("wavelet_name", "db4"),
+                          options.get("levels", "auto"))
 
 
 def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=None,
@@ -148,7 +162,9 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
     solver on every side; the axes the volume's solve mirrors by a DCT
     (:func:`piece_cosine` of `volume_shape`) are mirrored so in the chunk
     too. `threads` limits the solve's FFT threads (chunks
-    solved side by side, :attr:`restore.stacks.ChunkPlan.concurrency`).
+    solved side by side, :attr:`restore.stacks.ChunkPlan.concurrency`). The
+    wavelet solver transforms the axes, with the levels, of the volume's
+    :func:`wavelet_grid`.
     """
     options = dict(options)
     on_gpu = options.pop("device", "cpu") == "gpu"
@@ -175,7 +191,12 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
         shared = reusing_otfs()  # the chunks' grids are mostly one shape: one PSF FFT
         mirrored = mirroring_axes(cosine)
     limited = contextlib.nullcontext() if threads is None else fft_threads(threads)
-    with shared, noise, limited, mirrored:
+    grid = contextlib.nullcontext()
+    if method == "wavelet" and volume_shape is not None:
+        from restore.solvers.wavelet import on_grid
+
+        grid = on_grid(*wavelet_grid(volume_shape, options))
+    with shared, noise, limited, mirrored, grid:
         if wiener_model is not None:
             result = _wiener_fixed(work, psf, wiener_model, options.get("boundary", "auto"))
             solved = (result, None)
@@ -222,10 +243,11 @@ def _central(shape, size):
                  for n, s in zip(shape, size))
 
 
-def decide(block, psf, method, options):
+def decide(block, psf, method, options, volume_shape=None):
     """Run the solver on `block` with `options`; the fixed options every chunk gets.
 
-    Returns ``(chunk_options, chosen, extra)`` where `extra` holds the
+    `block` is cut from a volume of `volume_shape` (default: it is the
+    volume), whose wavelet grid it is solved on. Returns ``(chunk_options, chosen, extra)`` where `extra` holds the
     ``wiener_model`` the chunks need (Wiener).
     """
     options = dict(options)
@@ -247,9 +269,10 @@ def decide(block, psf, method, options):
         # a given count: nothing the solver chooses depends on how many
         # iterations it runs (λ is searched before the final solve), so one
         given = int(options["iterations"])
-        _, info = _solve(block, psf, method, {**options, "iterations": 1}, info=True)
+        _, info = _solve(block, psf, method, {**options, "iterations": 1}, info=True,
+                         volume_shape=volume_shape)
     else:
-        _, info = _solve(block, psf, method, options, info=True)
+        _, info = _solve(block, psf, method, options, info=True, volume_shape=volume_shape)
     chosen = dict(info.parameters)
     fixed = dict(options)
     if "boundary" in chosen:
@@ -385,19 +408,14 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
                             for n, c, h in zip(shape, plan.chunks, plan.halo))
         region = _central(shape, block_shape)
         central = source(region) if source is not None else volume[region].compute()
-        fixed, chosen, extra = decide(np.asarray(central, np.float32), psf, method, options)
+        fixed, chosen, extra = decide(np.asarray(central, np.float32), psf, method, options,
+                                      volume_shape=shape)
         report.decided_on = central.shape
         del central
         again = planned(fixed.get("boundary", "auto"))
         if again != plan:  # e.g. "unknown" from the image: the solver pads every chunk
             plan = report.plan = again
     report.chosen = dict(chosen)
-    if method == "wavelet" and not plan.whole:
-        warnings.warn(
-            "wavelet: each chunk is transformed on a wavelet grid of its own, so the "
-            "result differs from restoring the volume whole (0.8 % on average, up to "
-            "11 % at a few voxels on a 16×384×384 test stack); give a memory limit "
-            "the volume fits in to restore it whole", RuntimeWarning, stacklevel=2)
     if source is None:
         if plan.whole:
             return volume.rechunk(shape).map_blocks(
