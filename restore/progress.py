@@ -111,7 +111,7 @@ def show(stream=None, *, delay=None, interval=None):
 
     Examples
     --------
-    >>> import io, restore
+    >>> import io, numpy as np, restore
     >>> with restore.progress.show(io.StringIO()):
     ...     x = restore.wiener(restore.blur(np.ones((32, 32)), "gauss:1"), "gauss:1")
     """

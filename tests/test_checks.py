@@ -344,7 +344,16 @@ def test_every_summary_writes_parameters_the_one_way():
     assert _describe_parameters([info.parameters]) == format_parameters(described)
 
 
-@pytest.mark.parametrize("module", ["restore._checks", "restore._channels", "restore._display"])
+def _modules():
+    import pkgutil
+
+    import restore
+
+    return sorted(info.name for info in pkgutil.walk_packages(restore.__path__, "restore."))
+
+
+@pytest.mark.parametrize("module", _modules())
 def test_docstring_examples_run(module):
+    """Every module's examples (testmod sees only what a module defines)."""
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    assert result.failed == 0

@@ -261,10 +261,11 @@ def open_stack(path, *, chunks=None):
     >>> import os, tempfile, tifffile
     >>> path = os.path.join(tempfile.mkdtemp(), "cells.tif")
     >>> tifffile.imwrite(path, np.zeros((4, 8, 8), np.uint16), imagej=True,
-    ...                  resolution=(10, 10), metadata={"spacing": 0.3, "unit": "um"})
+    ...                  resolution=(10, 10),
+    ...                  metadata={"axes": "ZYX", "spacing": 0.3, "unit": "um"})
     >>> data, meta = open_stack(path)
-    >>> meta.axes, meta.voxel_size, meta.unit
-    ('ZYX', {'Z': 0.3, 'Y': 0.1, 'X': 0.1}, 'µm')
+    >>> meta.axes, sorted(meta.voxel_size.items()), meta.unit
+    ('ZYX', [('X', 0.1), ('Y', 0.1), ('Z', 0.3)], 'µm')
     """
     import dask.array as da
 
