@@ -164,16 +164,52 @@ def test_automatic_iterations_are_decided_once_for_every_chunk():
 
 
 def test_automatic_tikhonov_lambda_is_one_number_for_every_chunk():
+    """λ is chosen once; the halo reaches as far as the filter's response
+    (wider than the PSF at this λ), so the chunks match the whole volume."""
     f = _observed().astype(np.float32)
-    out, report = deconvolve_stack(f, PSF3, method="tikhonov", memory_limit="2.5MB",
+    out, report = deconvolve_stack(f, PSF3, method="tikhonov", memory_limit="4MB",
                                    return_info=True)
-    assert not report.plan.whole
+    assert report.plan.count == 4
+    assert report.plan.halo[1] > PSF3.shape[1]  # the PSF's support leaves 1.2e-3
     lam = report.chosen["lam"]
-    explicit = deconvolve_stack(f, PSF3, method="tikhonov", lam=lam, memory_limit="2.5MB")
+    explicit = deconvolve_stack(f, PSF3, method="tikhonov", lam=lam, memory_limit="4MB")
     np.testing.assert_array_equal(out, explicit)
     whole = restore.tikhonov(f, PSF3, lam=lam)
     error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
-    assert error <= 1e-2 * whole.max()  # closed form: seams of the edge model only
+    assert error <= 1e-3 * whole.max()
+
+
+def test_wiener_chunks_match_the_whole_volume_with_their_model():
+    """The NSR model fitted on the central block, applied to the whole volume,
+    is what the chunks reproduce."""
+    from restore.stacks.process import _wiener_fixed, _wiener_model, _central
+
+    f = _observed().astype(np.float32)
+    out, report = deconvolve_stack(f, PSF3, method="wiener", memory_limit="4MB",
+                                   return_info=True)
+    assert report.plan.count > 1 and report.decided_on is not None
+    psf = (PSF3 / PSF3.sum()).astype(np.float32)
+    model = _wiener_model(f[_central(f.shape, report.decided_on)], psf)
+    whole = _wiener_fixed(f, psf, model, "auto")
+    error = np.abs(_interior(out, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()
+
+
+def test_a_halo_the_limit_cannot_hold_is_said():
+    f = _observed().astype(np.float32)
+    with pytest.warns(RuntimeWarning, match="tikhonov: the memory limit leaves room"):
+        out = deconvolve_stack(f, PSF3, method="tikhonov", memory_limit="2.5MB")
+    assert np.isfinite(out).all()
+
+
+def test_the_reach_of_a_closed_form_grows_as_its_weight_falls():
+    from restore.stacks.process import filter_reach
+
+    psf = (PSF3 / PSF3.sum()).astype(np.float32)
+    strong, weak = (filter_reach(psf, "tikhonov", {"lam": lam}, {}, (64, 256, 256))
+                    for lam in (1e-1, 1e-4))
+    assert all(s < w for s, w in zip(strong, weak))
+    assert weak[1] > PSF3.shape[1]
 
 
 def test_tv_chunks_share_the_weight_chosen_on_the_block():
