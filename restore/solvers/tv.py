@@ -46,6 +46,13 @@ CHANGE_TOL = 3e-4
 #: (45.67 dB; 5e-5: 110, 45.73 dB); camera planes stop by the residual rule
 #: at 55 either way.
 CHANGE_TOL_3D = 1e-4
+#: The final solve after the λ search starts from the search's estimate, close
+#: to its end: in images (not volumes) its `tol` is this times the default.
+#: On 22 2-D zoo cases run on past 3e-4: the final solve took 35 % fewer
+#: iterations (45 -> 25 on camera, gauss:2) and moved the PSNR by −0.047 to
+#: +0.053 dB (mean +0.003; dense cells +0.66); 1e-3 lost up to 0.13 dB (star
+#: field), 2e-3 up to 0.41.
+FINAL_TOL_FACTOR = 2.0
 #: Morozov's λ over-smooths TV: TV flattens texture as well as noise, so the
 #: best estimate fits the data more closely than the noise level. The automatic
 #: λ is this fraction of the discrepancy principle's, measured on camera and
@@ -107,7 +114,9 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         relative to its size (checked every 5 iterations, on a regular
         lattice of at least 65 536 pixels: every pixel of smaller images), at
         any iteration count. Default None: 3e-4 (1e-4 for volumes, a third of it with an
-        unknown boundary) with ``iterations="auto"``, no such rule otherwise.
+        unknown boundary) with ``iterations="auto"``, twice that in an
+        image's final solve after the automatic λ search (it starts near its
+        end: :data:`FINAL_TOL_FACTOR`); no such rule otherwise.
     rho : float, optional
         ADMM penalty (dimensionless); it changes how fast the iterations
         converge, not their solution. Default: λ / (2.5 σ̂), a shrinkage
@@ -161,8 +170,11 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         def penalty(lam_value):
             return rho if rho is not None else default_penalty(lam_value, sigma)
 
-        def solve(lam_value, warm, count, cb=None):
-            loops.append(Iteration("tv", iterations=count, tol=change_tol, callback=cb,
+        def solve(lam_value, warm, count, cb=None, final=False):
+            loop_tol = change_tol
+            if final and warm is not None and tol is None and auto and f.ndim < 3:
+                loop_tol = change_tol * FINAL_TOL_FACTOR
+            loops.append(Iteration("tv", iterations=count, tol=loop_tol, callback=cb,
                                    stop=residual_rule))
             return solver.run(lam_value, penalty(lam_value), warm, loops[-1],
                               check_every=check_every)
@@ -176,7 +188,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         limit = MAX_ITERATIONS["tv"] if auto else iterations
         x, k, reason, chosen = regularised_solve(
             "tv", lam, sigma, domain, trial=trial, callback=callback,
-            final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb),
+            final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb, final=True),
             start=0.5, correction=DISCREPANCY_CORRECTION)
         parameters = {**chosen, "rho": penalty(chosen["lam"]), "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": constrain, "boundary": mode}
