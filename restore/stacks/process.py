@@ -241,8 +241,9 @@ def _wiener_fixed(f, psf, fitted, boundary):
 #: A closed-form chunk's halo reaches as far as the restoring filter's
 #: response to a point carries more than this fraction of its absolute sum
 #: (per axis, outside the halo), and at least the PSF's support: at small λ
-#: the response rings on well past the PSF. Tikhonov at λ 9e-4 on a 16×64²
-#: stack: 1.2e-3 of the peak with the PSF's halo, ... with this one.
+#: the response rings on well past the PSF. Tikhonov at λ 1e-3 on a 16×64²
+#: stack cut in 4: 6.9e-4 of the peak with the PSF's halo (13), 5.1e-5 with
+#: this one (20); in 6 smaller chunks the PSF's halo left 1.2e-3.
 FILTER_TAIL = 1e-3
 #: The response is read on a grid of this many PSF lengths per axis (at most
 #: the volume's): a reach beyond half of it is taken as half of it.
@@ -300,8 +301,9 @@ def decide(block, psf, method, options, volume_shape=None):
     """Run the solver on `block` with `options`; the fixed options every chunk gets.
 
     `block` is cut from a volume of `volume_shape` (default: it is the
-    volume), whose wavelet grid it is solved on. Returns ``(chunk_options, chosen, extra)`` where `extra` holds the
-    ``wiener_model`` the chunks need (Wiener).
+    volume), whose wavelet grid it is solved on. Returns ``(chunk_options,
+    chosen, extra)`` where `extra` holds the ``wiener_model`` the chunks
+    need (Wiener).
     """
     options = dict(options)
     extra = {}
