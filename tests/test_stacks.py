@@ -892,3 +892,21 @@ def test_wavelet_chunks_start_on_the_volumes_dyadic_grid():
     options = {"lam": 0.05, "iterations": 2}
     assert decide(block, PSF3, "wavelet", options)[1]["levels"] == 1  # its own: z allows 1
     assert decide(block, PSF3, "wavelet", options, volume_shape=(64, 256, 256))[1]["levels"] == 3
+
+
+def test_wavelet_chunks_mirrored_by_a_dct_keep_the_volumes_dyadic_grid():
+    """A small chunk is mirrored by a DCT (no margin) on axes where the whole
+    volume is padded (a margin of 7 here): the cycle-spin shifts count from
+    the image's first pixel, so both share one dyadic grid (3e-2 apart when
+    they counted from the work grid's)."""
+    from restore.operators import cosine_axes
+
+    f = _observed((16, 248, 248)).astype(np.float32)
+    assert cosine_axes(PSF3.astype(np.float32), f.shape) == (0,)
+    chunked, report = deconvolve_stack(f, PSF3, method="wavelet", lam=4.8, iterations=5,
+                                       memory_limit="40MB", return_info=True)
+    read = tuple(c + 2 * h for c, h in zip(report.plan.chunks, report.plan.halo))
+    assert len(cosine_axes(PSF3.astype(np.float32), read)) > 1  # a cut axis mirrored
+    whole = restore.wavelet(f, PSF3, lam=4.8, iterations=5)
+    error = np.abs(_interior(chunked, PSF3.shape) - _interior(whole, PSF3.shape)).max()
+    assert error <= 1e-3 * whole.max()

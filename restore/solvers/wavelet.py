@@ -21,7 +21,13 @@ from .._checks import check_integer, check_number
 from .._context import setting
 from .. import params
 from .._backend import in_blocks, is_gpu_array, on_threads, row_blocks, to_gpu, to_host
-from ..operators import ITERATIVE_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ..operators import (
+    ITERATIVE_BOUNDARIES,
+    WorkDomain,
+    check_boundary,
+    grid_layout,
+    resolve_boundary,
+)
 from ._docs import shared_docstring
 from ._framework import run_solver
 from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
@@ -144,7 +150,11 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
-        domain = WorkDomain(h, f, mode, shape_multiple=2**usable)
+        # volumes: the axes a DCT mirrors exactly ("reflect") are not padded (a
+        # 32-plane stack under a 21-plane PSF: 5.7x faster); images keep the
+        # padding, whose mirrored margin the prior sees (a DCT's grid wraps
+        # the image's opposite edges into it: −0.1 to −0.4 dB on 256² photos)
+        domain = WorkDomain(h, f, mode, shape_multiple=2**usable, dct=f.ndim >= 3)
         solver = _WaveletFISTA(domain, family, usable, xp, axes)
         auto = iterations == "auto"
         change_tol = AUTO_TOL if tol is None and auto else tol
@@ -243,9 +253,15 @@ class _WaveletFISTA:
         self.axes = axes
         period = 2**levels
         # shifts spread over the dyadic period on every transformed axis (0, p/2,
-        # p/4, 3p/4 ...); a shift along an axis that is not transformed would
-        # change nothing (each line along it is thresholded on its own)
-        self.shifts = [tuple((k * period // SHIFTS + a * (period // 2)) % period
+        # p/4, 3p/4 ...), placed on the image as on the mode's padded grid
+        # also where a DCT mirrors an axis instead (no margin): a chunk of a
+        # volume, mirrored where the volume is padded, then has the volume's
+        # dyadic grid. A shift along an axis that is not transformed would
+        # change nothing (each line along it is thresholded on its own).
+        _, padded = grid_layout(domain.op.psf.shape, domain.crop(domain.data).shape,
+                                domain.boundary)
+        origin = [m - view.start for m, view in zip(padded, domain.window)]
+        self.shifts = [tuple((k * period // SHIFTS + a * (period // 2) + origin[a]) % period
                              if a in axes else 0 for a in range(domain.op.psf.ndim))
                        for k in range(SHIFTS)]
         self._adjoint_data = None
