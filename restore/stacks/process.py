@@ -281,11 +281,11 @@ def filter_reach(psf, method, options, extra, shape):
     reach = []
     for axis, n in enumerate(grid):
         profile = response.sum(axis=tuple(a for a in range(len(grid)) if a != axis))
-        distance = np.abs(np.arange(n) - n // 2)
+        by_distance = np.bincount(np.abs(np.arange(n) - n // 2), weights=profile)
         # the absolute sum beyond each half-width h: what a halo of h leaves out
-        beyond = np.array([profile[distance > h].sum() for h in range(n // 2 + 1)])
-        reach.append(int(np.argmax(beyond <= FILTER_TAIL * total)) if
-                     (beyond <= FILTER_TAIL * total).any() else n // 2)
+        beyond = total - np.cumsum(by_distance)
+        enough = np.flatnonzero(beyond <= FILTER_TAIL * total)
+        reach.append(int(enough[0]) if enough.size else n // 2)
     return tuple(reach)
 
 
