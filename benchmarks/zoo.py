@@ -502,6 +502,7 @@ def oracle(row, case, name, info, g):
             # the automatic call's floor: the best iterate of the same model
             restore.richardson_lucy(f, h, iterations=count,
                                     floor=info.parameters.get("floor", 0.0),  # absent: none
+                                    accelerate=info.parameters.get("accelerate", False),
                                     callback=lambda k, x: trace.append(
                                         (psnr_or_minus_inf(case, x), k)))
         best, k = max(trace)

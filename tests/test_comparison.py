@@ -181,7 +181,10 @@ def tuned(crop):
 def test_oracle_reports_the_best_grid_value_for_every_method(tuned):
     for row in tuned.rows:
         key, grid = ORACLE_GRIDS[row.method]
-        assert list(row.oracle_parameter) == [key]
+        # Richardson-Lucy's also says which path it swept (accelerated with
+        # automatic iterations, the default call's)
+        extra = ["accelerate"] if row.method == "richardson_lucy" else []
+        assert list(row.oracle_parameter) == [key] + extra
         value = row.oracle_parameter[key]
         if row.method in NOISE_SCALED:  # TV's and wavelet's λ grids are in units of σ̂
             value /= restore.params.noise_level(tuned.observed)
@@ -213,6 +216,22 @@ def test_richardson_lucy_oracle_scores_every_iterate_of_one_long_run(tuned, crop
     for k in (best, 7):
         x = restore.richardson_lucy(tuned.observed, "gauss:1.5", iterations=k)
         assert metrics.psnr(crop, x) == pytest.approx(row.oracle_scan[k - 1][1], abs=1e-6)
+
+
+def test_richardson_lucy_oracle_of_the_default_call_sweeps_its_accelerated_path(crop):
+    # automatic iterations are accelerated (accelerate="auto"): the oracle
+    # tunes the count of that path, and says so, so that a run with its
+    # parameters reproduces its score
+    tuned = compare(crop, "gauss:1.5", noise="poisson:peak=200", seed=0, methods=["rl"],
+                    tune="oracle")
+    row = tuned.rows[0]
+    assert row.parameters["accelerate"] is True
+    assert row.oracle_parameter["accelerate"] is True
+    k = row.oracle_parameter["iterations"]
+    x = restore.richardson_lucy(tuned.observed, "gauss:1.5", **row.oracle_parameter)
+    assert metrics.psnr(crop, x) == pytest.approx(row.oracle_psnr, abs=1e-6)
+    plain = restore.richardson_lucy(tuned.observed, "gauss:1.5", iterations=k)
+    assert abs(metrics.psnr(crop, plain) - row.oracle_psnr) > 1e-3
 
 
 def test_oracle_needs_the_option(basic):

@@ -143,6 +143,27 @@ def test_accelerated_richardson_lucy_needs_half_the_iterations(camera_case):
     assert max(trace) >= plain_best - 0.05
 
 
+def test_automatic_iterations_are_accelerated_and_counted_as_plain_ones(camera_case):
+    """accelerate="auto": Biggs-Andrews with automatic iterations, plain with a
+    given count; the stop counts a step pushed along by α as the 1/(1 − α)
+    plain steps it stands for (counted as one, it stopped 1-4 dB short)."""
+    truth, f, psf = camera_case
+    x_fast, fast = restore.richardson_lucy(f, psf, return_info=True)
+    x_plain, plain = restore.richardson_lucy(f, psf, accelerate=False, return_info=True)
+    given = restore.richardson_lucy(f, psf, iterations=3, return_info=True)[1]
+    assert fast.parameters["accelerate"] is True
+    assert plain.parameters["accelerate"] is False and given.parameters["accelerate"] is False
+    assert fast.iterations <= plain.iterations / 2
+    assert psnr(truth, x_fast, data_range=1) >= psnr(truth, x_plain, data_range=1) - 0.1
+    history = fast.history
+    count = np.cumsum([1 / (1 - h["alpha"]) for h in history])
+    assert [h["equivalent"] for h in history] == pytest.approx(count)
+    assert max(h["alpha"] for h in history) > 0.5
+    reached = next(h["equivalent"] for h in history if h["misfit"] <= fast.parameters["sigma"] ** 2)
+    assert fast.stop_reason == "discrepancy"
+    assert history[-1]["equivalent"] >= 2.25 * reached > history[-2]["equivalent"]
+
+
 @pytest.mark.parametrize("name, options", [("richardson_lucy", {"accelerate": True}),
                                            ("richardson_lucy", {}), ("tv", {}), ("wavelet", {})])
 def test_estimates_given_to_the_callback_are_not_overwritten_later(name, options, camera_case):

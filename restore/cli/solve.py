@@ -122,8 +122,9 @@ def tikhonov_command(input_path, psf_spec, output, force, dtype, rescale, device
 @_solver_input
 @_iterations_option(MAX_ITERATIONS["richardson_lucy"])
 @_tol_option("none")
-@click.option("--accelerate/--no-accelerate", default=False, show_default=True,
-              help="Biggs-Andrews acceleration (typically 2-4x fewer iterations).")
+@click.option("--accelerate/--no-accelerate", default=None,
+              help="Biggs-Andrews acceleration (typically 2-4x fewer iterations). "
+                   "Default: on with --iterations auto, off with a given count.")
 @click.option("--tv-weight", type=NumberOrWord((), bound="non-negative"), default=0.0,
               show_default=True, help="Weight λ of RL-TV's KL(f, Hx) + λ·TV(x) (scale-free; "
                                       "0: plain RL; typical 0.001-0.01, at most 0.1).")
@@ -151,7 +152,8 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
       restore rl blurred.png --psf gauss:2 --boundary unknown
     """
     solve = functools.partial(restore.richardson_lucy, iterations=iterations, tol=tol,
-                              accelerate=accelerate, tv_weight=tv_weight, background=background,
+                              accelerate="auto" if accelerate is None else accelerate,
+                              tv_weight=tv_weight, background=background,
                               floor=floor, boundary=boundary)
     _restore_file("rl", solve, input_path, psf_spec, output=output, force=force, dtype=dtype,
                   rescale=rescale, device=device, quiet=quiet,

@@ -39,7 +39,11 @@ def _oracle(name, clean, observed, h, boundary, channel_axis, fixed, truth_range
     """Best value of `name`'s main parameter against the truth: (parameter, psnr, scan)."""
     key, grid = ORACLE_GRIDS[name]
     options = {"boundary": boundary, **fixed}
+    found = {}
     if name == "richardson_lucy":
+        if options.get("accelerate", "auto") == "auto":  # the path of the call it tunes
+            options["accelerate"] = found["accelerate"] = options.get("iterations",
+                                                                      "auto") == "auto"
         scan = _oracle_iterations(observed, h, clean, channel_axis, options, max(grid),
                                   truth_range)
     else:
@@ -59,7 +63,7 @@ def _oracle(name, clean, observed, h, boundary, channel_axis, fixed, truth_range
     if not finite:
         return None, None, tuple(scan)
     value, best = max(finite, key=lambda pair: pair[1])
-    return {key: value}, best, tuple(scan)
+    return {key: value, **found}, best, tuple(scan)
 
 
 def _oracle_iterations(observed, h, clean, channel_axis, options, count, truth_range):

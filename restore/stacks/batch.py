@@ -29,8 +29,8 @@ from ..io import atomic_output, convert
 from ..operators import forget_otfs
 from .discover import discover, output_stem
 from .plan import parse_memory, process_memory
-from .process import (COMPUTE_OPTIMIZED, VolumeSource, chosen_parameters, decide,
-                      restore_volume, solver_for, volume_plan)
+from .process import (COMPUTE_OPTIMIZED, VolumeSource, batch_options, chosen_parameters,
+                      decide, restore_volume, solver_for, volume_plan)
 from .psfs import psfs_for
 from .stackio import SPATIAL, atomic_directory, open_stack, record_json, \
     region_reader, write_tiff, write_zarr_begin
@@ -378,7 +378,7 @@ def run_batch(inputs, *, method, psf, out, memory_limit="4GB", per_slice=False,
         def echo(text):
             print(text, file=sys.stderr)
     say = (lambda text: None) if quiet else echo
-    solver_for(method)
+    options = batch_options(method, options)
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
     limit = parse_memory(memory_limit)

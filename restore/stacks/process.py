@@ -69,6 +69,24 @@ def solver_for(method):
                          "tikhonov, rl, tv, wavelet") from None
 
 
+def batch_options(method, options):
+    """`options` of a `method` solve as a batch runs it: Richardson-Lucy's
+    ``accelerate="auto"`` (the solver's default) is plain RL here, with any
+    count. Biggs-Andrews' step factor is one number per solve, read over its
+    whole grid: chunks would each read their own and part from the whole
+    volume's iterates, so a batch matches the whole volume only unaccelerated.
+
+    Examples
+    --------
+    >>> batch_options("rl", {"iterations": "auto"})["accelerate"]
+    False
+    """
+    options = dict(options)
+    if solver_for(method) == "richardson_lucy" and options.get("accelerate", "auto") in (None, "auto"):
+        options["accelerate"] = False
+    return options
+
+
 @dataclass
 class VolumeReport:
     """What was done to one volume.
@@ -428,6 +446,7 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     import dask.array as da
 
     method = solver_for(method)
+    options = batch_options(method, options)
     psf = np.asarray(psf, dtype=np.float32)
     psf = psf / psf.sum()
     shape = tuple(volume.shape)
