@@ -71,19 +71,21 @@ def solver_for(method):
 
 def batch_options(method, options):
     """`options` of a `method` solve as a batch runs it: Richardson-Lucy's
-    ``accelerate="auto"`` (the solver's default) is plain RL here, with any
-    count. Biggs-Andrews' step factor is one number per solve, read over its
-    whole grid: chunks would each read their own and part from the whole
-    volume's iterates, so a batch matches the whole volume only unaccelerated.
+    ``accelerate="auto"`` (the solver's default, None from the command line)
+    resolved as the solver resolves it (accelerated with automatic
+    iterations), before the chunks are planned (acceleration holds one more
+    work array).
 
     Examples
     --------
-    >>> batch_options("rl", {"iterations": "auto"})["accelerate"]
+    >>> batch_options("rl", {"iterations": "auto", "accelerate": None})["accelerate"]
+    True
+    >>> batch_options("rl", {"iterations": 20})["accelerate"]
     False
     """
     options = dict(options)
     if solver_for(method) == "richardson_lucy" and options.get("accelerate", "auto") in (None, "auto"):
-        options["accelerate"] = False
+        options["accelerate"] = options.get("iterations", "auto") == "auto"
     return options
 
 
@@ -337,8 +339,13 @@ def decide(block, psf, method, options, volume_shape=None):
             "auto", psf, asymmetric="unknown" if method == "richardson_lucy" else "smooth",
             image=np.asarray(block, np.float32))
     given = None
+    # Biggs-Andrews' step factor is one number per iteration read over the
+    # whole grid: chunks estimating their own would part from each other and
+    # from the volume, so the block's factors are recorded and every chunk
+    # takes them (the solver's accelerate=sequence)
+    replayed = method == "richardson_lucy" and options.get("accelerate") is True
     if (method in _ITERATIVE and options.get("iterations", "auto") != "auto"
-            and options.get("tol") is None):
+            and options.get("tol") is None and not replayed):
         # a given count: nothing the solver chooses depends on how many
         # iterations it runs (λ is searched before the final solve), so one
         given = int(options["iterations"])
@@ -356,6 +363,9 @@ def decide(block, psf, method, options, volume_shape=None):
         fixed["tol"] = None
     if method in _ITERATIVE:
         chosen["iterations"] = int(info.iterations) if given is None else given
+    if replayed:
+        fixed["accelerate"] = tuple(record["alpha"] for record in info.history)
+        fixed["iterations"] = int(info.iterations)
     # chosen by the solver (TV's ADMM penalty follows the block's noise level:
     # a chunk's own would take other iterates to the same count)
     for key in ("threshold", "lam", "floor", "rho"):
