@@ -164,6 +164,28 @@ def test_automatic_iterations_are_accelerated_and_counted_as_plain_ones(camera_c
     assert history[-1]["equivalent"] >= 2.25 * reached > history[-2]["equivalent"]
 
 
+def test_recorded_step_factors_replay_an_accelerated_run_bit_for_bit(camera_case):
+    """accelerate= a run's step factors (as its history records them) takes
+    them instead of estimating its own: what lets chunks of one volume take
+    the same steps."""
+    _, f, psf = camera_case
+    x, info = restore.richardson_lucy(f, psf, return_info=True)
+    factors = [h["alpha"] for h in info.history]
+    assert factors[:2] == [0.0, 0.0] and max(factors) > 0.5
+    again = restore.richardson_lucy(f, psf, iterations=info.iterations, accelerate=factors,
+                                    floor=info.parameters["floor"])
+    np.testing.assert_array_equal(again, x)
+    shorter = restore.richardson_lucy(f, psf, iterations=5, accelerate=factors,
+                                      floor=info.parameters["floor"])
+    assert not np.array_equal(shorter, x)
+    with pytest.raises(ValueError, match="at most 3"):
+        restore.richardson_lucy(f, psf, iterations=5, accelerate=factors[:3])
+    with pytest.raises(ValueError, match="at most"):
+        restore.richardson_lucy(f, psf, accelerate=factors)  # "auto" iterations
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        restore.richardson_lucy(f, psf, iterations=2, accelerate=[0.5, 1.0])
+
+
 @pytest.mark.parametrize("name, options", [("richardson_lucy", {"accelerate": True}),
                                            ("richardson_lucy", {}), ("tv", {}), ("wavelet", {})])
 def test_estimates_given_to_the_callback_are_not_overwritten_later(name, options, camera_case):
