@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._checks import check_flag, check_integer, check_number
+from .._checks import check_integer, check_number
 from .. import params
 from .._backend import array_module, in_blocks, row_blocks
 from ..operators import WORK_BOUNDARIES, WorkDomain, check_boundary, prepare, resolve_boundary
@@ -34,8 +34,8 @@ STEP_SAMPLE = 2**18
 #: reaches the noise level (flat start), counted in plain-RL iterations (an
 #: accelerated step pushed along by α counts 1/(1 − α): in the zoo's
 #: trajectories accelerated iterate k reaches the misfit of plain iterate
-#: ≈ that count, e.g. 21 and 67 for k = 10 and 20 on camera). From that iteration k_d to the best
-#: iterate: camera/gauss:2 20 -> 69, bundled stack 28 -> 73. On the 26
+#: ≈ that count, e.g. 21 and 67 for k = 10 and 20 on camera). From that
+#: iteration k_d to the best iterate: camera/gauss:2 20 -> 69. On the 26
 #: unsigned zoo cases (full trajectories), this multiple and
 #: :data:`STALL_DROP` put plain RL's mean gap to the best iterate at −0.30 dB
 #: (2.5 and 0.3 %: −0.34) and accelerated RL's at −0.32 dB in 615
