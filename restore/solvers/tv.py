@@ -322,19 +322,20 @@ class _TVADMM:
         """The shrinkage factors max(1 − τ/|v|, 0) of rows `block` of v: one
         array for isotropic TV (|v| the gradient magnitude), one per axis otherwise."""
         xp = self.xp
+        # |v| is raised to τ first, so 1 − τ/|v| is 0 where |v| < τ without a
+        # clip at 0 (a pass less; the same factors: sqrt(fl(τ²)) is τ)
         if self.isotropic:
             magnitude = v[0][block] * v[0][block]
             for c in v[1:]:
                 magnitude += c[block] * c[block]
+            xp.maximum(magnitude, max(threshold * threshold, 1e-30), out=magnitude)
             xp.sqrt(magnitude, out=magnitude)
             factors = [magnitude]
         else:
-            factors = [xp.abs(c[block]) for c in v]
+            factors = [xp.maximum(xp.abs(c[block]), threshold) for c in v]
         for fac in factors:
-            xp.maximum(fac, 1e-30, out=fac)
             xp.divide(threshold, fac, out=fac)
             xp.subtract(1, fac, out=fac)
-            xp.maximum(fac, 0, out=fac)
         return factors
 
     def run(self, lam, rho, warm, loop, *, check_every=1):
