@@ -907,3 +907,27 @@ def test_wavelet_mirrors_a_volumes_axes_by_a_dct_and_pads_an_images(monkeypatch)
     image = np.random.default_rng(0).random((64, 64)).astype(np.float32)
     restore.wavelet(image, "gauss:2", lam=0.01, iterations=2, boundary="reflect")
     assert grids[-1][0] > 64
+
+
+def test_tv_keeps_a_small_grids_shrinkage_factors_for_the_v_update(camera_case, monkeypatch):
+    """The factors of v were computed twice an iteration (right-hand side,
+    then v-update) though v does not change in between; small grids keep
+    them (same iterates, fewer passes)."""
+    import importlib
+
+    tv_module = importlib.import_module("restore.solvers.tv")
+    _, f, psf = camera_case
+    calls = []
+    original = tv_module._TVADMM._factors
+
+    def counted(self, v, block, threshold):
+        calls.append(block.stop - block.start)
+        return original(self, v, block, threshold)
+
+    monkeypatch.setattr(tv_module._TVADMM, "_factors", counted)
+    kept = restore.tv(f, psf, lam=0.003, iterations=12)
+    rows_kept, calls[:] = sum(calls), []
+    monkeypatch.setattr(tv_module, "KEEP_FACTORS_ELEMENTS", 0)
+    again = restore.tv(f, psf, lam=0.003, iterations=12)
+    np.testing.assert_array_equal(kept, again)
+    assert rows_kept < 0.6 * sum(calls)

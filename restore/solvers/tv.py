@@ -362,9 +362,18 @@ class _TVADMM:
         # factors 1 until the first update; a sample of the iterate before a check
         state = {"cold": cold, "sample": None}
         sampled = _change_sample(self.domain.window)
+        # a small grid's factors, from the right-hand side's pass to the v-update's
+        kept = {} if v[0].size <= KEEP_FACTORS_ELEMENTS else None
 
-        def factors_of(block):
-            return None if state["cold"] else self._factors(v, block, threshold)
+        def factors_of(block, keep=False):
+            if state["cold"]:
+                return None
+            if kept is not None and (block.start, block.stop) in kept:
+                return kept.pop((block.start, block.stop))
+            factors = self._factors(v, block, threshold)
+            if keep and kept is not None:
+                kept[(block.start, block.stop)] = factors
+            return factors
 
         def factor(factors, a):
             return 1.0 if factors is None else factors[0 if self.isotropic else a]
@@ -374,7 +383,7 @@ class _TVADMM:
             # (ρ itself goes into the Fourier-domain division)
             block = slice(start, stop)
             out = rhs[block]
-            factors = factors_of(block)
+            factors = factors_of(block, keep=True)  # v is the same in update_block
             for a in range(ndim):
                 w = v[a][block] * factor(factors, a)
                 w *= 2
@@ -441,6 +450,8 @@ class _TVADMM:
         def step():
             nonlocal z_blur, u_blur
             counter["k"] += 1
+            if kept:
+                kept.clear()
             check = (bool(check_every) and counter["k"] % check_every == 0
                      and state["sample"] is not None)
             # the right-hand side, its spectrum and the new x share one array's memory
@@ -500,6 +511,15 @@ class _TVADMM:
         del estimate
         self._state = (projected, threshold, (v, v_pos, blur_start))
         return projected, k, reason
+
+
+#: Grids of up to this many elements keep the shrinkage factors of v from
+#: the right-hand side's pass to the v-update after the solve instead of
+#: computing them twice (v does not change in between): a 540² grid's TV
+#: iteration 5.1 -> 4.7 ms on one thread, where the element-wise work is
+#: 3× the FFT pair. Larger grids recompute them: keeping them is a whole
+#: array at the peak (4096²: 8.9× the input instead of 7.9×).
+KEEP_FACTORS_ELEMENTS = 2**21
 
 
 #: The relative change of `tol` is read on a regular lattice of at least
