@@ -164,6 +164,13 @@ def noise_measured_on(image):
     return setting(_NOISE_SOURCE, {"image": image})
 
 
+def solving_a_mirrored_copy():
+    """True within :func:`noise_measured_on`: the solve runs on a mirrored-out
+    copy of a stack thinner than its PSF, whose repeated planes repeat its
+    noise (GCV then reads that noise as signal)."""
+    return _NOISE_SOURCE.get() is not None
+
+
 def looks_signed(f, sigma=None):
     """True when `f` holds signed data rather than intensities (see
     :data:`SIGNED_FRACTION`); `sigma` is its noise level, estimated if None."""
