@@ -15,10 +15,15 @@ from ._backend import array_module, to_host
 from ._context import setting
 
 
-#: Pixels the noise estimate reads at most (a central block of larger inputs,
-#: 512² in 2-D): plenty for a statistic, and it keeps a 4096² image from costing
-#: seconds and a 2048² one from needing 7× its size in float64 scratch.
-NOISE_SAMPLE_PIXELS = 2**18
+#: Pixels the noise estimate reads at most, by dimensions (a central block of
+#: larger inputs): plenty for a statistic, and it keeps a 4096² image from
+#: costing seconds and a 2048² one from needing 7× its size in float64
+#: scratch. Images 362²: on 72 photos (6 scenes, gauss:2 and motion, σ =
+#: 0.003-0.05, 512²) the mean error of σ̂ went from 0.60 % at 512² to 0.75 %,
+#: the estimate from 34 to 17 ms, 40 % of an automatic RL call at 512².
+#: Volumes keep 2^18 voxels: at 2^17 σ̂ of two widefield volumes moved by
+#: 17 and 19 %.
+NOISE_SAMPLE_PIXELS = {1: 2**17, 2: 2**17, 3: 2**18}
 #: Frequencies GCV sums over at most (an even subsample of larger spectra).
 GCV_SAMPLE_FREQUENCIES = 2**18
 
@@ -58,7 +63,7 @@ def noise_sigma(f):
     from .noise import estimate_poisson_gaussian, estimate_sigma
 
     mean = float(f.mean())  # the whole image's: photon noise follows its level
-    block = central_block(to_host(f), NOISE_SAMPLE_PIXELS)
+    block = central_block(to_host(f), NOISE_SAMPLE_PIXELS.get(f.ndim, 2**18))
     try:
         model = estimate_poisson_gaussian(block)
     except ValueError:  # too few pixels, or more than 3 dimensions
