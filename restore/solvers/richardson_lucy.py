@@ -520,8 +520,9 @@ def _acceleration(accelerate, iterations):
     if not all(0.0 <= a < 1.0 for a in factors):
         raise ValueError("accelerate's step factors must lie in [0, 1), as a run records them")
     if iterations == "auto" or iterations > len(factors):
-        raise ValueError(f"accelerate holds {len(factors)} step factors: give iterations "
-                         f"as a count of at most {len(factors)}, got {iterations!r}")
+        raise ValueError(f"accelerate holds {len(factors)} step factor"
+                         f"{'' if len(factors) == 1 else 's'}: give iterations as a count of "
+                         f"at most {len(factors)}, got {iterations!r}")
     return factors
 
 
