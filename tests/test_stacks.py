@@ -273,6 +273,7 @@ def test_accelerated_chunks_take_the_step_factors_of_the_central_block(iteration
                          batch_options("rl", {"iterations": iterations, "accelerate": True}),
                          volume_shape=f.shape)
     assert len(fixed["accelerate"]) == k and max(fixed["accelerate"]) > 0.3
+    assert report.chosen["step_factors"] == list(fixed["accelerate"])  # reproducible
     whole = restore.richardson_lucy(f, PSF3, iterations=k, accelerate=fixed["accelerate"],
                                     floor=fixed.get("floor", 0.0),
                                     boundary=fixed["boundary"])
@@ -564,6 +565,26 @@ def test_batch_keeps_imagej_calibration_and_records_what_was_done(tmp_path):
     np.testing.assert_allclose(result, restore.richardson_lucy(volume, PSF3, iterations=4),
                                rtol=1e-6, atol=1e-4)
     assert hashlib.sha256((tmp_path / "cells.tif").read_bytes()).hexdigest() == before
+
+
+def test_the_record_of_an_accelerated_batch_reproduces_it(tmp_path):
+    """Automatic iterations are accelerated, and Biggs-Andrews' step factors
+    are part of what a volume was restored with: the record keeps them."""
+    volume = _observed()
+    tifffile.imwrite(tmp_path / "beads.tif", volume, photometric="minisblack")
+    lines = []
+    run_batch([tmp_path / "beads.tif"], method="rl", psf="gauss:1,1.5,1.5", out=tmp_path / "out",
+              quiet=False, echo=lines.append)
+    record = read_record(tmp_path / "out" / "beads.rl.tif")
+    chosen = record["parameters"]
+    assert chosen["accelerate"] is True and len(chosen["step_factors"]) == chosen["iterations"]
+    assert "accelerate=True" in lines[-1] and "step_factors" not in lines[-1]  # for people
+    again = restore.richardson_lucy(volume.astype(np.float32), PSF3,
+                                    iterations=chosen["iterations"],
+                                    accelerate=chosen["step_factors"], floor=chosen["floor"],
+                                    boundary=chosen["boundary"])
+    result = tifffile.imread(tmp_path / "out" / "beads.rl.tif")
+    np.testing.assert_array_equal(result, again)
 
 
 def test_batch_keeps_ome_calibration_and_channels(tmp_path):

@@ -126,7 +126,7 @@ def _describe_parameters(values):
     if not values:
         return ""
     parts = []
-    for key in (k for k in values[0] if k != "boundary"):
+    for key in (k for k in values[0] if k not in ("boundary", "step_factors")):
         seen = [v.get(key) for v in values]
         numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in seen)
         if len({format_value(x) for x in seen}) == 1:

@@ -366,6 +366,7 @@ def decide(block, psf, method, options, volume_shape=None):
     if replayed:
         fixed["accelerate"] = tuple(record["alpha"] for record in info.history)
         fixed["iterations"] = int(info.iterations)
+        chosen["step_factors"] = list(fixed["accelerate"])  # in the record: reproducible
     # chosen by the solver (TV's ADMM penalty follows the block's noise level:
     # a chunk's own would take other iterates to the same count)
     for key in ("threshold", "lam", "floor", "rho"):
@@ -572,12 +573,18 @@ COMPUTE_OPTIMIZED = False
 
 
 def chosen_parameters(report, info=None):
-    """The parameters a volume used; `info` is its computed ``report.pending``."""
+    """The parameters a volume used; `info` is its computed ``report.pending``.
+
+    Accelerated Richardson-Lucy's include its ``step_factors`` (one per
+    iteration): given back as ``accelerate=``, they reproduce the result.
+    """
     if info is None:
         return dict(report.chosen)
     values = dict(info.parameters)
     if info.iterations is not None:
         values["iterations"] = info.iterations
+    if info.method == "richardson_lucy" and values.get("accelerate") is True:
+        values["step_factors"] = [record["alpha"] for record in info.history]
     return values
 
 
