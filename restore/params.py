@@ -63,7 +63,7 @@ def noise_sigma(f):
     from .noise import estimate_poisson_gaussian, estimate_sigma
 
     mean = float(f.mean())  # the whole image's: photon noise follows its level
-    block = central_block(to_host(f), NOISE_SAMPLE_PIXELS.get(f.ndim, 2**18))
+    block = central_block(to_host(f), NOISE_SAMPLE_PIXELS.get(f.ndim, NOISE_SAMPLE_PIXELS[3]))
     try:
         model = estimate_poisson_gaussian(block)
     except ValueError:  # too few pixels, or more than 3 dimensions

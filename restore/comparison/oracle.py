@@ -14,7 +14,7 @@ from .. import metrics, params
 from .._backend import array_module
 from .._channels import channels
 from ..solvers import SOLVERS
-from ..solvers.richardson_lucy import automatic_floor
+from ..solvers.richardson_lucy import auto_accelerates, automatic_floor
 
 __all__ = ["ORACLE_GRIDS"]
 
@@ -42,8 +42,8 @@ def _oracle(name, clean, observed, h, boundary, channel_axis, fixed, truth_range
     found = {}
     if name == "richardson_lucy":
         if options.get("accelerate", "auto") == "auto":  # the path of the call it tunes
-            options["accelerate"] = found["accelerate"] = options.get("iterations",
-                                                                      "auto") == "auto"
+            options["accelerate"] = found["accelerate"] = auto_accelerates(
+                options.get("iterations", "auto"))
         scan = _oracle_iterations(observed, h, clean, channel_axis, options, max(grid),
                                   truth_range)
     else:

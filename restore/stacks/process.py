@@ -48,6 +48,8 @@ from restore.operators import (
     reusing_otfs,
 )
 
+from restore.solvers.richardson_lucy import auto_accelerates, step_factors
+
 from .plan import _shape, plan_chunks, solve_bytes
 
 __all__ = ["METHODS", "ArraySource", "VolumeReport", "VolumeSource", "deconvolve_stack",
@@ -85,7 +87,7 @@ def batch_options(method, options):
     """
     options = dict(options)
     if solver_for(method) == "richardson_lucy" and options.get("accelerate", "auto") in (None, "auto"):
-        options["accelerate"] = options.get("iterations", "auto") == "auto"
+        options["accelerate"] = auto_accelerates(options.get("iterations", "auto"))
     return options
 
 
@@ -363,9 +365,8 @@ def decide(block, psf, method, options, volume_shape=None):
         fixed["tol"] = None
     if method in _ITERATIVE:
         chosen["iterations"] = int(info.iterations) if given is None else given
-    if replayed:
-        fixed["accelerate"] = tuple(record["alpha"] for record in info.history)
-        fixed["iterations"] = int(info.iterations)
+    if replayed:  # the count is the block's (fixed above), one factor per iteration
+        fixed["accelerate"] = tuple(step_factors(info))
         chosen["step_factors"] = list(fixed["accelerate"])  # in the record: reproducible
     # chosen by the solver (TV's ADMM penalty follows the block's noise level:
     # a chunk's own would take other iterates to the same count)
@@ -584,7 +585,7 @@ def chosen_parameters(report, info=None):
     if info.iterations is not None:
         values["iterations"] = info.iterations
     if info.method == "richardson_lucy" and values.get("accelerate") is True:
-        values["step_factors"] = [record["alpha"] for record in info.history]
+        values["step_factors"] = step_factors(info)
     return values
 
 
