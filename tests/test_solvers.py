@@ -272,8 +272,9 @@ def test_a_psf_longer_than_a_thin_stack_is_met_by_mirroring(name):
     truth = scipy.ndimage.gaussian_filter(rng.random((5, 32, 32)), 1.0) + 0.1
     psf = restore.psf.gaussian((1.5, 1.0, 1.0), size=(9, 7, 7))
     f = restore.blur(truth, psf) + rng.normal(0, 0.005, truth.shape)
-    # TV's ρ given: its default follows σ̂, read on the stack, not on the hand-mirrored copy
-    options = {"tv": {"lam": 1e-3, "iterations": 10, "rho": 0.02},
+    # TV's ρ given: its default follows σ̂, read on the stack, not on the hand-mirrored
+    # copy; its boundary too ("auto" leaves a stack this thin unknown, unmirrored)
+    options = {"tv": {"lam": 1e-3, "iterations": 10, "rho": 0.02, "boundary": "reflect"},
                "richardson_lucy": {"iterations": 10}, "wiener": {}}[name]
     with pytest.warns(UserWarning, match="mirrored out to the PSF's length"):
         x = restore.SOLVERS[name](f, psf, **options)
@@ -760,11 +761,36 @@ def test_a_mirrored_thin_stack_keeps_its_own_noise_level():
          + rng.normal(0, 2, (9, 48, 48)).astype(np.float32) - 5)
     truth = g[15:24] - 5
     span = float(truth.max() - truth.min())
-    for name in ("richardson_lucy", "tv"):
+    for name, options in (("richardson_lucy", {}), ("tv", {"boundary": "reflect"})):
         with pytest.warns(UserWarning, match="mirrored out"):
-            x, info = restore.SOLVERS[name](f, psf, return_info=True)
+            x, info = restore.SOLVERS[name](f, psf, return_info=True, **options)
         assert info.parameters["sigma"] == pytest.approx(restore.params.noise_level(f))
         assert psnr(truth, x, data_range=span) > psnr(truth, f, data_range=span) + 3, name
+
+
+def test_tv_leaves_a_stack_thinner_than_its_psf_unknown(recwarn):
+    """Six camera planes of spots under a 21-plane PSF: most of their light
+    comes from planes beyond the stack. The mirror invents those planes; TV
+    with it fell below the observation (29.1 against 30.3 dB). "auto" now
+    leaves them unknown, with no mirrored-out copy: 32.0 dB."""
+    rng = np.random.default_rng(1)
+    full = (14, 72, 72)
+    scene = np.zeros(full)
+    scene[tuple(rng.integers(0, full, (30, 3)).T)] = rng.uniform(200, 2000, 30)
+    scene = 10 * scipy.ndimage.gaussian_filter(scene, (0.5, 1.2, 1.2)) + 5
+    psf = restore.psf.from_spec("gauss:2.5,1.3,1.3", ndim=3)
+    view = (slice(4, 10), slice(4, 68), slice(4, 68))
+    truth, clean = 3 * scene[view] + 400, restore.blur(scene, psf, boundary="zero")[view]
+    f = (3 * rng.poisson(clean) + 400 + 4 * rng.standard_normal(clean.shape)).astype(np.float32)
+    span = float(truth.max() - truth.min())
+    x, info = restore.tv(f, psf, return_info=True)
+    assert info.parameters["boundary"] == "unknown"
+    assert info.parameters["sigma"] == pytest.approx(restore.params.noise_level(f))
+    assert not [w for w in recwarn if "mirrored out" in str(w.message)]
+    with pytest.warns(UserWarning, match="mirrored out"):
+        mirrored = restore.tv(f, psf, boundary="reflect")
+    ours, theirs = psnr(truth, x, data_range=span), psnr(truth, mirrored, data_range=span)
+    assert ours > psnr(truth, f, data_range=span) + 1 and ours > theirs + 1, (ours, theirs)
 
 
 def _cycle_spun_reference(x, threshold, shifts, wavelet_name, levels, axes):

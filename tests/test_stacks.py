@@ -87,13 +87,16 @@ def test_chunks_laid_out_as_pieces_match_the_whole_volume_to_its_edges(method, m
     if method == "rl":
         options, limit = {"iterations": 15}, SMALL_LIMIT
     else:
-        options, limit = {"lam": 0.05, "iterations": 10}, "5MB"  # 4 chunks (2 x 2)
+        # 4 chunks (2 x 2); 16 planes under a 9-plane PSF, which TV's "auto"
+        # leaves unknown (not laid out as pieces): the mirror is asked for
+        options, limit = {"lam": 0.05, "iterations": 10, "boundary": "reflect"}, "5MB"
     chunked, report = deconvolve_stack(f, PSF3, method=method, memory_limit=limit,
                                        return_info=True, **options)
     if method == "rl":
         whole = restore.richardson_lucy(f, PSF3, iterations=15)
     else:  # with the ADMM penalty the batch fixed (it follows the block's noise level)
-        whole = restore.tv(f, PSF3, lam=0.05, iterations=10, rho=report.chosen["rho"])
+        whole = restore.tv(f, PSF3, lam=0.05, iterations=10, rho=report.chosen["rho"],
+                           boundary="reflect")
     assert report.plan.count >= 4 and report.plan.halo[1:] == PSF3.shape[1:]
     assert len(laid_out) == report.plan.count  # every chunk (the decision block is not)
     assert {b for b, _ in laid_out} == {"reflect"}
@@ -222,8 +225,10 @@ def test_tv_chunks_share_the_weight_chosen_on_the_block():
     """The automatic λ is chosen once, on the central block, and every chunk
     solves with that λ (TV's objective weight, not one per chunk)."""
     f = _observed().astype(np.float32)
+    # 16 planes under a 9-plane PSF: "auto" is "unknown", each chunk padded
     out, report = deconvolve_stack(f, PSF3, method="tv", iterations=5,
-                                   memory_limit="5MB", return_info=True)
+                                   memory_limit="20MB", return_info=True)
+    assert report.chosen["boundary"] == "unknown"
     assert not report.plan.whole
     lam = report.chosen["lam"]
     whole = restore.tv(f, PSF3, lam=lam, iterations=5, rho=report.chosen["rho"])

@@ -70,18 +70,22 @@ class RestoreInfo:
         return html_table(["parameter", "value"], rows, caption=f"restore.{self.method}")
 
 
-def run_solver(method, core, image, psf, *, channel_axis, return_info):
+def run_solver(method, core, image, psf, *, channel_axis, return_info, unknown=None):
     """Validate, split colour channels, time the run and assemble the result.
 
     `core(f, h, xp)` restores one channel and returns ``(estimate, parameters,
     iterations, stop_reason)``, and an iterative solver its history after them.
+    A channel shorter than the PSF on an axis is mirrored out to the PSF's
+    length for `core` and cropped back (with a warning), unless
+    ``unknown(shape, psf_shape)`` says `core` solves it with the boundary
+    "unknown", whose grid holds the PSF's support and needs no such copy.
     """
     with progress.step(method):
         return _run_solver(method, core, image, psf, channel_axis=channel_axis,
-                           return_info=return_info)
+                           return_info=return_info, unknown=unknown)
 
 
-def _run_solver(method, core, image, psf, *, channel_axis, return_info):
+def _run_solver(method, core, image, psf, *, channel_axis, return_info, unknown):
     start = time.perf_counter()
     xp = array_module(image)
     image = check_image(image, "image", xp=xp, finite=False)  # each channel: prepare()
@@ -90,7 +94,10 @@ def _run_solver(method, core, image, psf, *, channel_axis, return_info):
     def restore_channel(channel):
         f, h, _ = prepare(channel, psf, xp=xp, psf_may_exceed=True)
         observed = f
-        f, crop = mirror_out(f, h.shape)
+        if unknown is not None and unknown(f.shape, h.shape):
+            crop = None
+        else:
+            f, crop = mirror_out(f, h.shape)
         if crop is None:
             estimate, *record = core(f, h, xp)
         else:

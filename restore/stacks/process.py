@@ -44,8 +44,10 @@ from restore.operators import (
     mirror_out,
     mirroring_axes,
     prepare,
+    psf_spans_image,
     resolve_boundary,
     reusing_otfs,
+    solved_unknown,
 )
 
 from restore.solvers.richardson_lucy import auto_accelerates, step_factors
@@ -197,7 +199,12 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
         # it (a dim edge or end plane) is restored without one, not refused
         if float(block.max()) <= float(options.get("background", 0.0)) + options["floor"]:
             options["floor"] = 0.0
-    work, crop = mirror_out(block, psf.shape)
+    # a block thinner than the PSF is mirrored out, as the solvers do, except
+    # where TV solves it with an unknown boundary (whose grid holds the PSF)
+    if method == "tv" and options.get("boundary") == "unknown":
+        work, crop = block, None
+    else:
+        work, crop = mirror_out(block, psf.shape)
     # automatic choices read σ̂ off the block itself, not its mirrored-out copy
     noise = contextlib.nullcontext() if crop is None else params.noise_measured_on(block)
     del block
@@ -336,8 +343,10 @@ def decide(block, psf, method, options, volume_shape=None):
         chosen["boundary"] = options.get("boundary", "auto")
         return options, chosen, extra
     if method in _ITERATIVE and options.get("boundary", "auto") == "auto":
-        # the volume's edges decide (a chunk's are not the volume's edges)
-        options["boundary"] = resolve_boundary(
+        # the volume decides: its edges (a chunk's are not the volume's edges)
+        # and, for TV, its depth under the PSF
+        spanning = method == "tv" and psf_spans_image(psf.shape, volume_shape or block.shape)
+        options["boundary"] = "unknown" if spanning else resolve_boundary(
             "auto", psf, asymmetric="unknown" if method == "richardson_lucy" else "smooth",
             image=np.asarray(block, np.float32))
     given = None
@@ -464,6 +473,8 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     shape = tuple(volume.shape)
 
     def planned(boundary, reach=None):
+        if method == "tv" and solved_unknown(boundary, psf.shape, shape):
+            boundary = "unknown"  # what the solver takes: the volume's depth decides
         return volume_plan(shape, psf, method, {**options, "boundary": boundary},
                            memory_limit=memory_limit, reserved=reserved,
                            halo=reach if halo is None else halo, threads=threads)
@@ -505,6 +516,8 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     try:
         again = planned(fixed.get("boundary", "auto"), reach)
     except ValueError:  # room for the PSF's halo only
+        if reach is None:  # not even that (the chosen boundary pads every chunk)
+            raise
         warnings.warn(
             f"{method}: the memory limit leaves room for a halo of the PSF's size "
             f"({_shape(psf.shape)}), not the {_shape(reach)} its filter reaches: chunks "
