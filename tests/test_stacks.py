@@ -323,6 +323,25 @@ def test_thin_stack_with_a_deeper_psf_is_restored():
     assert out.shape == f.shape and np.all(out >= 0)
 
 
+def test_tv_batch_of_a_stack_thinner_than_its_psf_leaves_it_unknown(recwarn):
+    """TV's "auto" on 9 planes under a 25-plane PSF is "unknown" with no
+    mirrored-out copy, in the batch as in the solver: chunks match the whole
+    volume restored by restore.tv at the block's λ inside it (within a PSF of
+    the volume's sides, each chunk's own unseen border differs, as for any
+    "unknown" chunk: up to 1 % of the peak here)."""
+    psf = restore.psf.gaussian((3.0, 1.5, 1.5))  # 25 planes
+    f = _observed((25, 64, 64), psf=psf)[8:17].astype(np.float32)
+    out, report = deconvolve_stack(f, psf, method="tv", iterations=8, memory_limit="40MB",
+                                   return_info=True)
+    assert report.plan.count >= 2 and report.chosen["boundary"] == "unknown"
+    assert not [w for w in recwarn if "mirrored out" in str(w.message)]
+    whole = restore.tv(f, psf, lam=report.chosen["lam"], rho=report.chosen["rho"],
+                       iterations=8)
+    lateral = (1,) + psf.shape[1:]  # every plane: the stack is thinner than the PSF
+    error = np.abs(_interior(out, lateral) - _interior(whole, lateral)).max()
+    assert error <= 1e-3 * whole.max()
+
+
 def test_a_plan_of_pieces_has_fewer_larger_chunks_within_the_limit():
     """Laid out as pieces (no margin at cut sides), chunks cost less grid, so
     the plan takes fewer, larger ones; the volume's z (the PSF's tallest
