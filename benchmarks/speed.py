@@ -219,7 +219,7 @@ def work_grid(f, psf):
     from restore.operators import WorkDomain, resolve_boundary
 
     h = np.asarray(psf, np.float32) / np.float32(np.sum(psf))
-    mode = resolve_boundary("auto", h, asymmetric="smooth", image=f)
+    mode = resolve_boundary("auto", h, asymmetric="smooth", image=f, spanning="unknown")
     op = WorkDomain(h, f, mode, dct=True).op
     return tuple(op.shape), tuple(op.cosine_axes)
 

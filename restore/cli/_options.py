@@ -203,16 +203,23 @@ def output_options(default_name):
     )
 
 
-def _boundary_option(choices, default="auto"):
+def _boundary_option(choices, default="auto", spanning=False):
+    """``--boundary``; `spanning`: "auto" is "unknown" where the PSF spans more
+    than half the image on an axis (TV: :func:`restore.operators.psf_spans_image`)."""
+    iterative = "unknown" in choices
     return click.option("--boundary", type=click.Choice(choices), default=default,
                         show_default=True,
                         help="How the image continues past its edges: 'auto' mirrors it "
                              "for mirror-symmetric PSFs and otherwise "
                              + ("fits only the observed pixels ('unknown')"
                                 if "zero" in choices else "blends its edges ('smooth')")
+                             + ("; it takes 'unknown' where the image fades to dark at its "
+                                "edges" if iterative else "")
+                             + (" or the PSF is longer than half the image on an axis (a "
+                                "thin stack)" if spanning else "")
                              + "; 'smooth' suits asymmetric PSFs such as motion blur"
                              + ("; 'unknown' fits only the observed pixels (no ringing)."
-                                if "unknown" in choices else "."))
+                                if iterative else "."))
 
 
 def _iterations_option(cap):

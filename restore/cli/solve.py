@@ -178,7 +178,7 @@ def rl_command(input_path, psf_spec, output, force, dtype, rescale, device, quie
 @click.option("--rho", type=NumberOrWord((), bound="positive"), default=None,
               help="ADMM penalty: how fast it converges, not to what "
                    "(default: lam / (2.5 × the noise level)).")
-@_boundary_option(_BOUNDARIES["tv"])
+@_boundary_option(_BOUNDARIES["tv"], spanning=True)
 @_solver_run_options
 def tv_command(input_path, psf_spec, output, force, dtype, rescale, device, quiet, lam, isotropic,
                nonnegative, iterations, tol, rho, boundary):
