@@ -340,6 +340,9 @@ def test_tv_batch_of_a_stack_thinner_than_its_psf_leaves_it_unknown(recwarn):
     lateral = (1,) + psf.shape[1:]  # every plane: the stack is thinner than the PSF
     error = np.abs(_interior(out, lateral) - _interior(whole, lateral)).max()
     assert error <= 1e-3 * whole.max()
+    # in one piece: the solver's own call, automatic λ included
+    single = deconvolve_stack(f, psf, method="tv", iterations=8, memory_limit="1GB")
+    np.testing.assert_array_equal(single, restore.tv(f, psf, iterations=8))
 
 
 def test_a_plan_of_pieces_has_fewer_larger_chunks_within_the_limit():

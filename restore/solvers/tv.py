@@ -147,6 +147,14 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
 
     %(returns)s
 
+    Notes
+    -----
+    ``boundary="auto"`` also takes "unknown" where the PSF is longer than
+    half the image on an axis (:func:`restore.operators.psf_spans_image`: a
+    stack a few PSF lengths deep or thinner, whose light comes largely from
+    beyond its planes), with no mirrored-out copy of a stack thinner than
+    its PSF: +0.2 to +6.7 dB on 14 fluorescence volumes, in 2.6–5× the time.
+
     Examples
     --------
     >>> import restore

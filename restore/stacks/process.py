@@ -201,7 +201,8 @@ def _solve(block, psf, method, options, *, wiener_model=None, info=False, cut=No
             options["floor"] = 0.0
     # a block thinner than the PSF is mirrored out, as the solvers do, except
     # where TV solves it with an unknown boundary (whose grid holds the PSF)
-    if method == "tv" and options.get("boundary") == "unknown":
+    if method == "tv" and solved_unknown(options.get("boundary", "auto"), psf.shape,
+                                         block.shape):
         work, crop = block, None
     else:
         work, crop = mirror_out(block, psf.shape)
