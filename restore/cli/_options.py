@@ -205,7 +205,8 @@ def output_options(default_name):
 
 def _boundary_option(choices, default="auto", spanning=False):
     """``--boundary``; `spanning`: "auto" is "unknown" where the PSF spans more
-    than half the image on an axis (TV: :func:`restore.operators.psf_spans_image`)."""
+    than half a volume on an axis or a tenth of an image (TV:
+    :func:`restore.operators.psf_spans_image`)."""
     iterative = "unknown" in choices
     return click.option("--boundary", type=click.Choice(choices), default=default,
                         show_default=True,
@@ -215,8 +216,8 @@ def _boundary_option(choices, default="auto", spanning=False):
                                 if "zero" in choices else "blends its edges ('smooth')")
                              + ("; it takes 'unknown' where the image fades to dark at its "
                                 "edges" if iterative else "")
-                             + (" or the PSF is longer than half the image on an axis (a "
-                                "thin stack)" if spanning else "")
+                             + (" or the PSF is longer than half a volume on an axis (a "
+                                "thin stack) or a tenth of an image's side" if spanning else "")
                              + "; 'smooth' suits asymmetric PSFs such as motion blur"
                              + ("; 'unknown' fits only the observed pixels (no ringing)."
                                 if iterative else "."))

@@ -255,29 +255,43 @@ def resolve_boundary(boundary, psf, *, asymmetric, image=None, sigma=None, spann
 
 
 #: TV leaves the scene beyond the field of view unknown where the PSF is
-#: longer than this fraction of the image on an axis (:func:`psf_spans_image`):
-#: most of the image then takes light from beyond its edges, which a mirror
-#: invents. On 14 fluorescence volumes (4–40 planes under 17–25-plane PSFs)
-#: TV gained 0.21–6.71 dB over the mirror, on every one (a 6-plane stack:
-#: 29.58 -> 36.29 dB, where the observation is 34.99), in 2.6–5× the time
-#: (medians of 3: that stack 1.9 -> 5.1 s, 32×64×64 widefield 1.7 -> 5.3 s:
-#: a larger grid, 3× longer λ trials, more iterations). Not taken by the
-#: wavelet solver (+1.1 to +2.0 dB on six thin stacks, but −2.6 and −2.0 on
-#: 8-plane beads, at its iteration cap) nor by Richardson–Lucy (−1.5 to +1.9,
-#: +0.14 on average, for 3–5× the memory of its unpadded DCT grid).
+#: longer than this fraction of a volume on an axis (:func:`psf_spans_image`):
+#: most of it then takes light from beyond its edges, which a mirror
+#: invents. On 18 fluorescence volumes (4–64 planes under 17–25-plane PSFs,
+#: 0.39–4.25 of the depth) TV gained 0.15–6.71 dB over the mirror, on every
+#: one (a 6-plane stack: 29.58 -> 36.29 dB, where the observation is
+#: 34.99), in 2.6–5× the time (medians of 3: that stack 1.9 -> 5.1 s,
+#: 32×64×64 widefield 1.7 -> 5.3 s: a larger grid, 3× longer λ trials, more
+#: iterations). At 0.27 (time_to_quality's 64×256×256 beads) +0.10 dB for
+#: 3.2× the time: not taken. Not taken by the wavelet solver (+1.1 to +2.0
+#: dB on six thin stacks, but −2.6 and −2.0 on 8-plane beads, at its
+#: iteration cap) nor by Richardson–Lucy (−1.5 to +1.9, +0.14 on average,
+#: for 3–5× the memory of its unpadded DCT grid).
 SPAN_FOR_UNKNOWN = 0.5
+#: ... and of an image (1-D or 2-D): on 36 crops of camera, astronaut and
+#: coffee (48²–256², Gaussian, disk and box PSFs 0.105–0.39 of the side, σ =
+#: 0.01) TV gained 0.13–20.9 dB over the mirror (median 1.67), on every one;
+#: with the mirror 8 of them were below the observation (coffee 64² under a
+#: 13-pixel disk: 11.60 dB against 23.16 observed; unknown 32.48). Each took
+#: 0.27–0.95 s instead of 0.04–0.13. The zoo's 256² photos (0.035–0.07) moved by
+#: −0.09 to +1.45 dB: not taken there.
+SPAN_FOR_UNKNOWN_IMAGES = 0.1
 
 
 def psf_spans_image(psf_shape, shape):
-    """True where the PSF is longer than :data:`SPAN_FOR_UNKNOWN` of the image
-    on some axis (a stack a few PSF lengths deep, or thinner than its PSF).
+    """True where the PSF is longer than :data:`SPAN_FOR_UNKNOWN` of a volume
+    on some axis (a stack a few PSF lengths deep, or thinner than its PSF),
+    or than :data:`SPAN_FOR_UNKNOWN_IMAGES` of an image (a small crop).
 
     Examples
     --------
     >>> psf_spans_image((17, 11, 11), (24, 256, 256)), psf_spans_image((17, 11, 11), (64, 256, 256))
     (True, False)
+    >>> psf_spans_image((13, 13), (96, 96)), psf_spans_image((17, 17), (256, 256))
+    (True, False)
     """
-    return any(k > SPAN_FOR_UNKNOWN * n for k, n in zip(psf_shape, shape))
+    fraction = SPAN_FOR_UNKNOWN if len(shape) >= 3 else SPAN_FOR_UNKNOWN_IMAGES
+    return any(k > fraction * n for k, n in zip(psf_shape, shape))
 
 
 def solved_unknown(boundary, psf_shape, shape):
