@@ -798,10 +798,12 @@ def test_tv_leaves_a_stack_thinner_than_its_psf_unknown(recwarn):
     assert ours > psnr(truth, f, data_range=span) + 1 and ours > theirs + 1, (ours, theirs)
 
 
-def test_tv_leaves_a_small_crop_under_a_wide_psf_unknown():
+@pytest.mark.parametrize("name", ["tv", "wavelet", "richardson_lucy"])
+def test_iterative_solvers_leave_a_small_crop_under_a_wide_psf_unknown(name):
     """A 64² crop of a photo under a 13-pixel defocus disk, blurred with what
-    lay beyond it: mirrored, TV fell 5.6 dB below the observation (15.71
-    against 21.30 dB); "auto" leaves the border unknown (24.25 dB)."""
+    lay beyond it: mirrored, every iterative solver fell below the
+    observation (21.30 dB): TV 15.71, wavelet 8.53, RL 16.09; "auto" leaves
+    the border unknown: 24.25, 24.28, 24.03."""
     from skimage import color, data
 
     scene = color.rgb2gray(data.coffee()).astype(np.float32)[100:228, 150:278]
@@ -809,9 +811,9 @@ def test_tv_leaves_a_small_crop_under_a_wide_psf_unknown():
     blurred = restore.blur(scene, psf, boundary="reflect")
     truth, clean = scene[32:96, 32:96], blurred[32:96, 32:96]
     f = clean + np.random.default_rng(0).normal(0, 0.01, clean.shape).astype(np.float32)
-    x, info = restore.tv(f, psf, return_info=True)
+    x, info = restore.SOLVERS[name](f, psf, return_info=True)
     assert info.parameters["boundary"] == "unknown"
-    mirrored = restore.tv(f, psf, boundary="reflect")
+    mirrored = restore.SOLVERS[name](f, psf, boundary="reflect")
     ours, theirs = psnr(truth, x, data_range=1), psnr(truth, mirrored, data_range=1)
     assert ours > psnr(truth, f, data_range=1) + 2 and ours > theirs + 2, (ours, theirs)
 

@@ -204,9 +204,8 @@ def output_options(default_name):
 
 
 def _boundary_option(choices, default="auto", spanning=False):
-    """``--boundary``; `spanning`: "auto" is "unknown" where the PSF spans more
-    than half a volume on an axis or a tenth of an image (TV:
-    :func:`restore.operators.psf_spans_image`)."""
+    """``--boundary``; `spanning`: "auto" is also "unknown" where the PSF spans
+    more than half a volume on an axis (TV: :func:`restore.operators.psf_spans_image`)."""
     iterative = "unknown" in choices
     return click.option("--boundary", type=click.Choice(choices), default=default,
                         show_default=True,
@@ -215,9 +214,9 @@ def _boundary_option(choices, default="auto", spanning=False):
                              + ("fits only the observed pixels ('unknown')"
                                 if "zero" in choices else "blends its edges ('smooth')")
                              + ("; it takes 'unknown' where the image fades to dark at its "
-                                "edges" if iterative else "")
-                             + (" or the PSF is longer than half a volume on an axis (a "
-                                "thin stack) or a tenth of an image's side" if spanning else "")
+                                "edges or the PSF is longer than a tenth of a 2-D image's side"
+                                if iterative else "")
+                             + (" or half a volume on an axis (a thin stack)" if spanning else "")
                              + "; 'smooth' suits asymmetric PSFs such as motion blur"
                              + ("; 'unknown' fits only the observed pixels (no ringing)."
                                 if iterative else "."))

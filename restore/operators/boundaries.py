@@ -263,18 +263,21 @@ def resolve_boundary(boundary, psf, *, asymmetric, image=None, sigma=None, spann
 #: 34.99), in 2.6–5× the time (medians of 3: that stack 1.9 -> 5.1 s,
 #: 32×64×64 widefield 1.7 -> 5.3 s: a larger grid, 3× longer λ trials, more
 #: iterations). At 0.27 (time_to_quality's 64×256×256 beads) +0.10 dB for
-#: 3.2× the time: not taken. Not taken by the wavelet solver (+1.1 to +2.0
-#: dB on six thin stacks, but −2.6 and −2.0 on 8-plane beads, at its
-#: iteration cap) nor by Richardson–Lucy (−1.5 to +1.9, +0.14 on average,
-#: for 3–5× the memory of its unpadded DCT grid).
+#: 3.2× the time: not taken. Volumes are TV's only: the wavelet solver gained
+#: 1.1–2.0 dB on six thin stacks but lost 2.6 and 2.0 on 8-plane beads (at
+#: its iteration cap), Richardson–Lucy −1.5 to +1.9 (+0.14 on average) for
+#: 3–5× the memory of its unpadded DCT grid.
 SPAN_FOR_UNKNOWN = 0.5
-#: ... and of an image (1-D or 2-D): on 36 crops of camera, astronaut and
-#: coffee (48²–256², Gaussian, disk and box PSFs 0.105–0.39 of the side, σ =
-#: 0.01) TV gained 0.13–20.9 dB over the mirror (median 1.67), on every one;
-#: with the mirror 8 of them were below the observation (coffee 64² under a
-#: 13-pixel disk: 11.60 dB against 23.16 observed; unknown 32.48). Each took
-#: 0.27–0.95 s instead of 0.04–0.13. The zoo's 256² photos (0.035–0.07) moved by
-#: −0.09 to +1.45 dB: not taken there.
+#: ... and of an image (1-D or 2-D), where every iterative solver takes it:
+#: on 36 crops of camera, astronaut and coffee (48²–256², Gaussian, disk and
+#: box PSFs 0.105–0.39 of the side, σ = 0.01) TV gained 0.13–20.9 dB over
+#: the mirror (median 1.67), on every one; with the mirror 8 of them were
+#: below the observation (coffee 64² under a 13-pixel disk: 11.60 dB against
+#: 23.16 observed; unknown 32.48). Each took 0.27–0.95 s instead of
+#: 0.04–0.13. The wavelet solver gained 0.14–21.2 dB (median 1.86; mirrored
+#: it fell to 4.7–13.6 dB on 16 of them), Richardson–Lucy −2.46 to +6.87
+#: (median 1.35; 35 of 36 gained). The zoo's 256² photos (0.035–0.07) moved
+#: by −0.09 to +1.45 dB (TV): not taken there.
 SPAN_FOR_UNKNOWN_IMAGES = 0.1
 
 

@@ -26,7 +26,9 @@ SECTIONS = {
         solvers, or "unknown": the scene beyond the field of view is
         estimated and only the observed pixels are fitted (no ringing from
         the borders). "auto" (default) picks "unknown" when the image fades
-        towards its edges (a dark surround), else "reflect" for
+        towards its edges (a dark surround) or, in a 1-D or 2-D image, the
+        PSF is longer than a tenth of its side
+        (:func:`restore.operators.psf_spans_image`), else "reflect" for
         mirror-symmetric PSFs and "smooth" otherwise.""",
     "channel_axis": """channel_axis : int, optional
         Axis of colour channels, each restored on its own.""",

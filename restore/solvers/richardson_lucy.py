@@ -218,7 +218,8 @@ def richardson_lucy(image, psf, *, iterations="auto", tol=None, accelerate="auto
                 f"floor={level:g} with background={background:g} is at or above the "
                 f"image's maximum ({peak:.4g}): nothing would be left to restore; give a "
                 "lower floor, 0 or 'auto'")
-        mode = resolve_boundary(boundary, h, asymmetric="unknown", image=f, sigma=sigma)
+        mode = resolve_boundary(boundary, h, asymmetric="unknown", image=f, sigma=sigma,
+                                spanning="unknown" if f.ndim < 3 else None)
         # negatives around a zero background: f + c = Hx + b + c, with c a little
         # above −min(f) so that, started from the observation, no pixel of f + c is 0
         offset = -low + 0.01 * (peak - low) if low < 0 else 0.0

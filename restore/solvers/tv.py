@@ -149,14 +149,15 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
 
     Notes
     -----
-    ``boundary="auto"`` also takes "unknown" where the PSF is longer than
-    half a volume on an axis or a tenth of an image's side
+    Unlike the other solvers, ``boundary="auto"`` also takes "unknown" in a
+    volume where the PSF is longer than half of it on an axis
     (:func:`restore.operators.psf_spans_image`: a stack a few PSF lengths
-    deep or thinner, whose light comes largely from beyond its planes; a
-    small crop), with no mirrored-out copy of a stack thinner than its PSF:
-    +0.15 to +6.7 dB on 18 fluorescence volumes, in 2.6–5× the time; +0.13 to
-    +20.9 dB on 36 photo crops of 48²–256², where the mirror put 8 below the
-    observation.
+    deep or thinner, whose light comes largely from beyond its planes), with
+    no mirrored-out copy of a stack thinner than its PSF: +0.15 to +6.7 dB on
+    18 fluorescence volumes, in 2.6–5× the time. (In images, as for every
+    iterative solver, a PSF longer than a tenth of the side: +0.13 to +20.9
+    dB on 36 photo crops of 48²–256², where the mirror put 8 below the
+    observation.)
 
     Examples
     --------

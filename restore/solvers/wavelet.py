@@ -149,7 +149,8 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
 
     def core(f, h, xp):
         sigma = params.noise_level(f, h)
-        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma)
+        mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma,
+                                spanning="unknown" if f.ndim < 3 else None)
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         # volumes: the axes a DCT mirrors exactly ("reflect") are not padded (a
         # 32-plane stack under a 21-plane PSF: 5.7x faster); images keep the

@@ -345,8 +345,9 @@ def decide(block, psf, method, options, volume_shape=None):
         return options, chosen, extra
     if method in _ITERATIVE and options.get("boundary", "auto") == "auto":
         # the volume decides: its edges (a chunk's are not the volume's edges)
-        # and, for TV, its depth under the PSF
-        spanning = method == "tv" and psf_spans_image(psf.shape, volume_shape or block.shape)
+        # and its size under the PSF (TV's volumes, every iterative solver's images)
+        whole = volume_shape or block.shape
+        spanning = (method == "tv" or len(whole) < 3) and psf_spans_image(psf.shape, whole)
         options["boundary"] = "unknown" if spanning else resolve_boundary(
             "auto", psf, asymmetric="unknown" if method == "richardson_lucy" else "smooth",
             image=np.asarray(block, np.float32))
@@ -474,8 +475,8 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     shape = tuple(volume.shape)
 
     def planned(boundary, reach=None):
-        if method == "tv" and solved_unknown(boundary, psf.shape, shape):
-            boundary = "unknown"  # what the solver takes: the volume's depth decides
+        if (method == "tv" or len(shape) < 3) and solved_unknown(boundary, psf.shape, shape):
+            boundary = "unknown"  # what the solver takes: the volume's size decides
         return volume_plan(shape, psf, method, {**options, "boundary": boundary},
                            memory_limit=memory_limit, reserved=reserved,
                            halo=reach if halo is None else halo, threads=threads)
