@@ -278,8 +278,8 @@ SPAN_FOR_UNKNOWN = 0.5
 #: it fell to 4.7–13.6 dB on 16 of them), Richardson–Lucy −2.46 to +6.87
 #: (median 1.35; 35 of 36 gained). On 16 crops of other kinds (star fields
 #: 96² and 120², cells 128², pages 64², 0.11–0.17): wavelet −0.14 to +6.0,
-#: RL −0.65 to +4.6, TV +0.3 to +4.2 on pages and cells but −0.3 to −0.8 on
-#: the 120² star fields and −4.7 to −9.2 on the 96² ones (its λ search
+#: RL −0.65 to +4.6, TV +0.3 to +4.2 on pages, −0.8 to +2.4 on cells, −0.3
+#: to −0.8 on the 120² star fields and −4.7 to −9.2 on the 96² ones (its λ search
 #: over-smooths sparse scenes, as on 3-D beads; the mirror's search had
 #: stopped at its lower limit); no automatic result below the observation
 #: with "unknown", where the mirror put 8 photo crops below it. The zoo's
