@@ -123,11 +123,11 @@ def blurred_cropped(scene, psf, margin):
     return crop(scene, margin), crop(restore.blur(scene, psf, boundary="reflect"), margin)
 
 
-def photo(image_name, spec, sigma, size=256, margin=24, seed=0):
+def photo(image_name, spec, sigma, size=256, margin=24, seed=0, label=""):
     scene = centre(grey(image_name), size + 2 * margin)
     psf = restore.psf.from_spec(spec, ndim=2)
     truth, clean = blurred_cropped(scene, psf, margin)
-    return Case(f"{image_name} / {spec} / σ={sigma:g}", "photo", truth,
+    return Case(f"{image_name}{label} / {spec} / σ={sigma:g}", "photo", truth,
                 restore.noise.gaussian(clean, sigma=sigma, seed=seed), psf)
 
 
@@ -262,7 +262,7 @@ def widefield(shape=(32, 64, 64), spec="gauss:3,1.2,1.2", margin=12, seed=0, lab
                 observation, psf, note="Poisson peak 300 + read noise 2")
 
 
-def stars(size=256, margin=16, count=80, spec="gauss:1.5", sky=20.0, seed=0):
+def stars(size=256, margin=16, count=80, spec="gauss:1.5", sky=20.0, seed=0, label=""):
     """Point sources, fluxes log-uniform over 10¹–10⁴·⁵ photons, on a flat sky; Poisson."""
     rng = np.random.default_rng(seed)
     full = size + 2 * margin
@@ -272,12 +272,12 @@ def stars(size=256, margin=16, count=80, spec="gauss:1.5", sky=20.0, seed=0):
     psf = restore.psf.from_spec(spec, ndim=2)
     truth, clean = blurred_cropped(scene, psf, margin)
     observation = rng.poisson(np.maximum(clean, 0) + sky).astype(np.float64)
-    return Case(f"star field / {spec} / Poisson, sky {sky:g}", "stars", truth + sky,
+    return Case(f"star field{label} / {spec} / Poisson, sky {sky:g}", "stars", truth + sky,
                 observation, psf, note="truth includes the sky")
 
 
 def cells(size=256, margin=32, count=25, spec="gauss:2.5", photons=400.0, background=20.0,
-          offset=100.0, gain=2.0, read_noise=3.0, seed=5):
+          offset=100.0, gain=2.0, read_noise=3.0, seed=5, label=""):
     """Widefield fluorescence cells (soft discs over about a third of the field) as a
     camera records them: Poisson photons × gain + offset + read noise, in ADU."""
     from scipy.ndimage import gaussian_filter
@@ -294,7 +294,7 @@ def cells(size=256, margin=32, count=25, spec="gauss:2.5", photons=400.0, backgr
     truth, clean = blurred_cropped(scene, psf, margin)
     counts = rng.poisson(np.maximum(clean, 0)).astype(np.float64)
     observation = gain * counts + offset + read_noise * rng.standard_normal(counts.shape)
-    return Case(f"2-D cells, camera ADU / {spec}", "fluorescence", gain * truth + offset,
+    return Case(f"2-D cells{label}, camera ADU / {spec}", "fluorescence", gain * truth + offset,
                 observation, psf,
                 note=f"{photons:g} photons, background {background:g}, gain {gain:g}, "
                      f"offset {offset:g} ADU, read noise {read_noise:g}; truth in ADU")
@@ -356,6 +356,11 @@ def all_cases(quick):
     if not quick:
         cases.append(lambda: cells())
         cases.append(lambda: thin_camera_stack())
+        # small crops: images a few PSF lengths across, where the border is much of the field
+        cases += [lambda: photo("coffee", "disk:6", 0.01, size=64, margin=32, seed=11,
+                                label=" 64² crop"),
+                  lambda: stars(size=96, margin=16, count=12, seed=21, label=" 96² crop"),
+                  lambda: cells(size=128, margin=32, count=6, seed=41, label=" 128² crop")]
     return cases
 
 
