@@ -61,8 +61,7 @@ __all__ = [
     "SlowFFTWarning", "WORK_BOUNDARIES", "WorkDomain", "blur", "check_boundary",
     "cosine_axes", "difference_power", "edges_fade", "extend", "extend_piece",
     "fast_multiple", "forget_otfs", "grid_layout", "is_mirror_symmetric", "mirror_out",
-    "mirroring_axes", "piece_layout", "prepare", "psf_centre", "psf_spans_image", "resolve_boundary",
-    "solved_unknown",
-    "reusing_otfs", "separable_factors",
+    "mirroring_axes", "piece_layout", "prepare", "psf_centre", "psf_spans_image",
+    "resolve_boundary", "reusing_otfs", "separable_factors", "solved_unknown",
     "smooth_extension", "warn_slow_periodic",
 ]

@@ -44,7 +44,6 @@ from restore.operators import (
     mirror_out,
     mirroring_axes,
     prepare,
-    psf_spans_image,
     resolve_boundary,
     reusing_otfs,
     solved_unknown,
@@ -73,6 +72,15 @@ def solver_for(method):
                          "tikhonov, rl, tv, wavelet") from None
 
 
+def _sized_unknown(method, boundary, psf_shape, shape):
+    """True where `method` resolves `boundary` on a volume of `shape` to
+    "unknown" by its size under the PSF alone, as the solvers do
+    (:func:`restore.operators.resolve_boundary`'s `spanning`): every iterative
+    solver in 1-D and 2-D, TV in volumes as well."""
+    takes = method == "tv" or (method in _ITERATIVE and len(shape) < 3)
+    return takes and solved_unknown(boundary, psf_shape, shape)
+
+
 def batch_options(method, options):
     """`options` of a `method` solve as a batch runs it: Richardson-Lucy's
     ``accelerate="auto"`` (the solver's default, None from the command line)
@@ -88,7 +96,8 @@ def batch_options(method, options):
     False
     """
     options = dict(options)
-    if solver_for(method) == "richardson_lucy" and options.get("accelerate", "auto") in (None, "auto"):
+    if (solver_for(method) == "richardson_lucy"
+            and options.get("accelerate", "auto") in (None, "auto")):
         options["accelerate"] = auto_accelerates(options.get("iterations", "auto"))
     return options
 
@@ -346,8 +355,7 @@ def decide(block, psf, method, options, volume_shape=None):
     if method in _ITERATIVE and options.get("boundary", "auto") == "auto":
         # the volume decides: its edges (a chunk's are not the volume's edges)
         # and its size under the PSF (TV's volumes, every iterative solver's images)
-        whole = volume_shape or block.shape
-        spanning = (method == "tv" or len(whole) < 3) and psf_spans_image(psf.shape, whole)
+        spanning = _sized_unknown(method, "auto", psf.shape, volume_shape or block.shape)
         options["boundary"] = "unknown" if spanning else resolve_boundary(
             "auto", psf, asymmetric="unknown" if method == "richardson_lucy" else "smooth",
             image=np.asarray(block, np.float32))
@@ -475,7 +483,7 @@ def restore_volume(volume, psf, method, options, *, memory_limit, reserved=0, de
     shape = tuple(volume.shape)
 
     def planned(boundary, reach=None):
-        if (method == "tv" or len(shape) < 3) and solved_unknown(boundary, psf.shape, shape):
+        if _sized_unknown(method, boundary, psf.shape, shape):
             boundary = "unknown"  # what the solver takes: the volume's size decides
         return volume_plan(shape, psf, method, {**options, "boundary": boundary},
                            memory_limit=memory_limit, reserved=reserved,
