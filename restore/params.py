@@ -7,11 +7,12 @@ so that restoring c·f gives c·ĝ.
 
 import contextvars
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from . import progress
-from ._backend import array_module, to_host
+from ._backend import array_module, fft_workers, is_gpu_array, to_host
 from ._context import setting
 
 
@@ -20,7 +21,9 @@ from ._context import setting
 #: costing seconds and a 2048² one from needing 7× its size in float64
 #: scratch. Images 362²: on 72 photos (6 scenes, gauss:2 and motion, σ =
 #: 0.003-0.05, 512²) the mean error of σ̂ went from 0.60 % at 512² to 0.75 %,
-#: the estimate from 34 to 17 ms, 40 % of an automatic RL call at 512².
+#: the estimate from 34 to 17 ms, 40 % of an automatic RL call at 512². The
+#: fit then reads every second of those pixels per axis (see
+#: :data:`restore.noise.estimate.STRIDED_SAMPLES`): 24 → 7 ms.
 #: Volumes keep 2^18 voxels: at 2^17 σ̂ of two widefield volumes moved by
 #: 17 and 19 %.
 NOISE_SAMPLE_PIXELS = {1: 2**17, 2: 2**17, 3: 2**18}
@@ -133,11 +136,21 @@ def noise_level(f, psf=None):
 
 
 def _measured_level(f, psf):
-    sigma = noise_sigma(f)
-    if psf is not None:
-        spectral = spectral_level(f, psf) or 0.0
-        if spectral > SPECTRAL_OVERRULES * sigma:
-            sigma = spectral
+    if psf is None:
+        sigma, spectral = noise_sigma(f), 0.0
+    elif is_gpu_array(f) or fft_workers() < 2:
+        sigma, spectral = noise_sigma(f), spectral_level(f, psf) or 0.0
+    else:
+        # The two estimates at once: the spectrum on a thread of its own (in
+        # this thread's context, so with its FFT thread count), the image-
+        # domain fit here (it spreads its own work over the FFT threads).
+        context = contextvars.copy_context()
+        with ThreadPoolExecutor(1, thread_name_prefix="restore-spectrum") as side:
+            pending = side.submit(context.run, spectral_level, f, psf)
+            sigma = noise_sigma(f)
+            spectral = pending.result() or 0.0
+    if spectral > SPECTRAL_OVERRULES * sigma:
+        sigma = spectral
     return max(sigma, NOISE_FLOOR * float(f.std()) + 1e-30)
 
 

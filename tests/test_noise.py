@@ -512,3 +512,23 @@ def test_estimate_poisson_gaussian_in_float32_matches_float64(camera, pedestal):
     level = float(noisy.mean())
     assert abs(narrow.sigma_at(level) / wide.sigma_at(level) - 1) < 1e-3
     assert abs(narrow.a / wide.a - 1) < 0.02
+
+
+@pytest.mark.parametrize("shape", [(700, 611), (3001,)])
+def test_strided_noise_samples_are_the_full_ones_subsampled(shape):
+    """The fit of a large image reads every second pixel per axis; each sample
+    must be exactly what the full filtering gives there (also across the row
+    blocks the filters run in, 700 rows making several)."""
+    from restore.noise import estimate
+
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    full = estimate._noise_samples(x, minimum=10)
+    strided = estimate._noise_samples(x, minimum=10, step=2)
+    inner_shape = [len(range(*index.indices(n))) for index, n in zip(full[-1], shape)]
+    every_second = tuple(slice(None, None, 2) for _ in shape)
+    for whole, sampled in zip(full[:4], strided[:4]):
+        np.testing.assert_array_equal(whole.reshape(inner_shape)[every_second].ravel(), sampled)
+    assert x[strided[-1]].size == strided[0].size
+    if x.ndim == 2:
+        assert estimate._sample_step(x) == 2
+        assert estimate._sample_step(x[:100, :100]) == 1  # too few samples strided

@@ -110,3 +110,24 @@ def test_a_tighter_discrepancy_match_finds_the_lambda_of_a_flat_misfit():
                                             match=0.01)
     assert loose == pytest.approx(2 * matching)
     assert abs(math.log(tight / matching)) < 0.2
+
+
+def test_noise_level_side_by_side_is_the_sequential_result():
+    """noise_level runs the image-domain fit and the spectrum's floor at once
+    on two threads; the result must be the one of running them in turn."""
+    from restore import _backend, noise
+    from restore.psf import gaussian
+
+    rng = np.random.default_rng(4)
+    scene = np.cumsum(np.cumsum(rng.standard_normal((300, 300)), 0), 1)
+    psf = gaussian(2.0)
+    f = noise.gaussian(params.central_block(scene, 300 * 300) / np.abs(scene).max(), sigma=0.02, seed=1)
+    f = np.asarray(f, dtype=np.float32)
+    h = (psf / psf.sum()).astype(np.float32)
+    together = params.noise_level(f, h)
+    with _backend.fft_threads(1):  # one thread: the two in turn
+        in_turn = params.noise_level(f, h)
+    sigma, spectral = params.noise_sigma(f), params.spectral_level(f, h)
+    assert spectral is not None  # both estimates were made
+    expected = spectral if spectral > params.SPECTRAL_OVERRULES * sigma else sigma
+    assert together == in_turn == expected
