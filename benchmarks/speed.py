@@ -56,6 +56,11 @@ ACCELERATION = 0.5  # (c) accelerated iterations / plain iterations
 CLOSED_FORM = 3.0  # (d) Wiener or Tikhonov / one rfftn + irfftn pair
 MEMORY = 8.0  # (e) peak bytes / input bytes
 REDLIONFISH_LEAD = 1.5  # (j) RedLionfish CPU RL per iteration / ours, periodic
+# RedLionfish's iterations per call: its time per iteration is the difference of
+# two calls over the difference of their iterations (2 and 7 read 24 to 69 ms
+# per iteration on one machine in one run: a call's setup varies by more than 5
+# iterations cost; 2 and 12: 79 to 99 ms)
+RLF_LOW, RLF_HIGH = 2, 12
 MEMORY_3D = 6.0  # (j) RL's peak bytes / input bytes in 3-D
 
 
@@ -745,16 +750,17 @@ def grids(quick, results, rounds=3):
             seconds["ours"] += rl_iteration_seconds(f, psf, 6)
             seconds["periodic"] += rl_iteration_seconds(f, psf, 6, boundary="periodic")
             if compare:
-                seconds["low"].append(redlionfish_seconds(f, psf, 2))
-                seconds["high"].append(redlionfish_seconds(f, psf, 7))
+                seconds["low"].append(redlionfish_seconds(f, psf, RLF_LOW))
+                seconds["high"].append(redlionfish_seconds(f, psf, RLF_HIGH))
         ours, periodic = Timing(seconds["ours"]), Timing(seconds["periodic"])
         memory_ratio = rl_peak_memory(f, psf)
         results["k"].append((fmt_shape(shape), memory_ratio))
         row = [fmt_shape(shape), f"{fmt_shape(grid)} ({np.prod(grid) / f.size:.2f}×)",
                ",".join(map(str, cosine)) or "none", ours.cell(), periodic.cell()]
         if compare:
-            theirs = Timing([(min(seconds["high"]) - min(seconds["low"])) / 5])
-            theirs.median = float((np.median(seconds["high"]) - np.median(seconds["low"])) / 5)
+            span = RLF_HIGH - RLF_LOW
+            theirs = Timing([(min(seconds["high"]) - min(seconds["low"])) / span])
+            theirs.median = float((np.median(seconds["high"]) - np.median(seconds["low"])) / span)
             lead = (theirs.best / periodic.best, theirs.median / periodic.median)
             results["j"].append((fmt_shape(shape), *lead))
             row += [theirs.cell(), f"{lead[0]:.2f}× ({lead[1]:.2f}×)",
@@ -769,7 +775,7 @@ def grids(quick, results, rounds=3):
           "between callbacks. *grid*: the default (\"reflect\") work grid and its size "
           "over the volume's; *DCT axes*: those mirrored by a DCT, not padded "
           "(`operators.cosine_axes`). RedLionfish CPU (scipy.fft, one thread, periodic): "
-          "(t(7) − t(2)) / 5" + ("" if peer else " — not installed (pip install redlionfish)")
+          f"(t({RLF_HIGH}) − t({RLF_LOW})) / {RLF_HIGH - RLF_LOW}" + ("" if peer else " — not installed (pip install redlionfish)")
           + ". *memory*: tracemalloc's peak over a 2-iteration default call / the input.")
     print()
     print(markdown_table(["volume", "grid", "DCT axes", "ours", "ours periodic", "RedLionfish",
