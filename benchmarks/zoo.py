@@ -359,6 +359,8 @@ def all_cases(quick):
         # small crops: images a few PSF lengths across, where the border is much of the field
         cases += [lambda: photo("coffee", "disk:6", 0.01, size=64, margin=32, seed=11,
                                 label=" 64² crop"),
+                  lambda: photo("camera", "box:9", 0.01, size=80, margin=32, seed=6,
+                                label=" 80² crop"),
                   lambda: stars(size=96, margin=16, count=12, seed=21, label=" 96² crop"),
                   lambda: cells(size=128, margin=32, count=6, seed=41, label=" 128² crop")]
     return cases
