@@ -214,7 +214,7 @@ def _boundary_option(choices, default="auto", spanning=False):
                              + ("fits only the observed pixels ('unknown')"
                                 if "zero" in choices else "blends its edges ('smooth')")
                              + ("; it takes 'unknown' where the image fades to dark at its "
-                                "edges or the PSF is longer than a tenth of a 2-D image's side"
+                                "edges or the PSF is longer than 0.04 of a 2-D image's side"
                                 if iterative else "")
                              + (" or half a volume on an axis (a thin stack)" if spanning else "")
                              + "; 'smooth' suits asymmetric PSFs such as motion blur"

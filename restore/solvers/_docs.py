@@ -27,7 +27,7 @@ SECTIONS = {
         estimated and only the observed pixels are fitted (no ringing from
         the borders). "auto" (default) picks "unknown" when the image fades
         towards its edges (a dark surround) or, in a 1-D or 2-D image, the
-        PSF is longer than a tenth of its side
+        PSF is longer than 0.04 of its side (25 PSF lengths across or less)
         (:func:`restore.operators.psf_spans_image`), else "reflect" for
         mirror-symmetric PSFs and "smooth" otherwise.""",
     "channel_axis": """channel_axis : int, optional
