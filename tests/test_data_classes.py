@@ -191,6 +191,24 @@ def test_discrepancy_search_stops_where_the_misfit_levels_off_above_the_noise():
     assert levelled and lam == pytest.approx(4e-3)
 
 
+@pytest.mark.parametrize("misfits, chosen, levelled", [
+    ([1.506, 1.128, 1.053, 1.042], 4e-3 / 16, True),   # 80² camera crop, box:9: flat
+    ([1.491, 1.099, 1.033], 4e-3 / 16, False),         # 128² camera crop, gauss:2
+])
+def test_a_match_on_a_flat_misfit_takes_the_larger_lambda(misfits, chosen, levelled):
+    """TV's trials on an 80² crop under box:9 matched σ̂² (1.042, within 5 %)
+    at a λ a quarter of one whose misfit was 1 % higher: λ is undetermined
+    there, and the match left TV at its iteration cap at 20.90 dB (observed
+    20.73); the λ before it gave 27.18. A match after a 6 % step stands."""
+    from restore import params
+
+    target = 1e-4
+    values = iter(misfits)
+    lam, x, flat = params.discrepancy_search(lambda lam, warm: lam,
+                                             lambda x: target * next(values), target, 4e-3)
+    assert lam == pytest.approx(chosen) and x == pytest.approx(lam) and flat == levelled
+
+
 def test_tv_on_a_thin_stack_takes_the_lambda_its_misfit_levels_off_at():
     """6 planes under a 17-plane PSF: TV's trials never fit down to σ̂², and its λ
     went to the search's lower limit (+0.74 dB over the observation here; on
