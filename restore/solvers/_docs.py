@@ -29,7 +29,10 @@ SECTIONS = {
         towards its edges (a dark surround) or, in a 1-D or 2-D image, the
         PSF is longer than 0.04 of its side (25 PSF lengths across or less)
         (:func:`restore.operators.psf_spans_image`), else "reflect" for
-        mirror-symmetric PSFs and "smooth" otherwise.""",
+        mirror-symmetric PSFs and "smooth" otherwise. TV and the wavelet
+        solver take "unknown" after all where their λ search cannot fit a
+        mirrored or smoothed 1-D or 2-D image down to its noise (the info's
+        ``boundary_method`` says so).""",
     "channel_axis": """channel_axis : int, optional
         Axis of colour channels, each restored on its own.""",
     "callback": """callback : callable, optional

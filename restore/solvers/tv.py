@@ -26,7 +26,7 @@ from ..operators import (
 )
 from ._docs import shared_docstring
 from ._framework import run_solver
-from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve
+from ._iterative import MAX_ITERATIONS, RETRY_UNKNOWN, Iteration, regularised_solve
 
 #: Iterations of the first trial λ while the discrepancy principle searches
 #: (was 20: on the 29 zoo cases 10, 12, 15 and 20 gave the same λ to within
@@ -180,6 +180,13 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma,
                                 spanning="unknown")
+        retry = boundary == "auto" and mode != "unknown" and f.ndim < 3 and RETRY_UNKNOWN
+        # None where the λ search could not fit the data with this border (retry)
+        return restore_on(f, h, xp, sigma, mode, retry) or restore_on(
+            f, h, xp, sigma, "unknown", False, note="λ search at its lower limit with "
+            f"the {mode} border")
+
+    def restore_on(f, h, xp, sigma, mode, retry, note=None):
         domain = WorkDomain(h, f, mode, dct=True)
         signed = params.looks_signed(f, sigma)
         constrain = not signed if nonnegative == "auto" else nonnegative
@@ -218,12 +225,18 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
             return solve(lam_value, warm, count)[0]
 
         limit = MAX_ITERATIONS["tv"] if auto else iterations
-        x, k, reason, chosen = regularised_solve(
+        outcome = regularised_solve(
             "tv", lam, sigma, domain, trial=trial, callback=callback,
             final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb, final=True),
-            start=0.5, correction=DISCREPANCY_CORRECTION)
+            start=0.5, correction=DISCREPANCY_CORRECTION,
+            unreached=(lambda: None) if retry else None)
+        if outcome is None:
+            return None
+        x, k, reason, chosen = outcome
         parameters = {**chosen, "rho": penalty(chosen["lam"]), "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": constrain, "boundary": mode}
+        if note:
+            parameters["boundary_method"] = note
         return x, parameters, k, reason, loops[-1].history
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,
