@@ -405,6 +405,12 @@ def _correlate_valid(x, taps, axis, step=1):
     return out
 
 
+def _border(ndim):
+    """Pixels at each edge whose noise-fit filters (:func:`_filters`) reach
+    past it: the detectors' radius or half the ring, plus one."""
+    return max(int(4 * _DETECTOR_SCALE + 0.5), _RING_WIDTH[ndim] // 2) + 1
+
+
 def _sample_step(x):
     """Every how many pixels along each axis the noise fit reads a sample:
     for 1-D and 2-D data 2 where that leaves at least :data:`STRIDED_SAMPLES`
@@ -413,7 +419,7 @@ def _sample_step(x):
     information per sample left out."""
     if x.ndim > 2:
         return 1
-    border = max(int(4 * _DETECTOR_SCALE + 0.5), _RING_WIDTH.get(x.ndim, 1) // 2) + 1
+    border = _border(x.ndim)
     strided = math.prod(max(n - 2 * border, 0) // 2 for n in x.shape)
     return 2 if strided >= STRIDED_SAMPLES else 1
 
@@ -430,9 +436,7 @@ def _noise_samples(x, *, minimum, step=1):
     would, pixel for pixel. The last item is the index of the samples in `x`.
     """
     ndim = x.ndim
-    width = _RING_WIDTH[ndim]
-    radius = int(4 * _DETECTOR_SCALE + 0.5)
-    border = max(radius, width // 2) + 1  # pixels whose filters reach past the edge
+    border = _border(ndim)
     if min(x.shape) <= 2 * border + 4:
         return None
     inner = tuple(slice(border, -border, step) for _ in range(ndim))
