@@ -875,7 +875,7 @@ def test_tv_restores_again_with_the_border_unknown_where_the_mirror_cannot_fit(m
 
     from restore.solvers._framework import AutomaticChoiceWarning
 
-    tv_module = importlib.import_module("restore.solvers.tv")
+    iterative = importlib.import_module("restore.solvers._iterative")
     scene = (data.camera()[96:416, 96:416] / 255.0).astype(np.float32)
     psf = restore.psf.from_spec("box:7")
     blurred = restore.blur(scene, psf, boundary="reflect")
@@ -886,7 +886,7 @@ def test_tv_restores_again_with_the_border_unknown_where_the_mirror_cannot_fit(m
     assert info.parameters["boundary"] == "unknown"
     assert "lower limit" in info.parameters["boundary_method"]
     assert psnr(truth, x, data_range=1) > observed + 5
-    monkeypatch.setattr(tv_module, "RETRY_UNKNOWN", False)
+    monkeypatch.setattr(iterative, "RETRY_UNKNOWN", False)
     with pytest.warns(AutomaticChoiceWarning, match="lower end"):
         mirrored, info = restore.tv(f, psf, return_info=True)
     assert info.parameters["boundary"] == "reflect"

@@ -108,8 +108,26 @@ class Iteration:
 RETRY_UNKNOWN = True
 
 
+def with_unknown_retry(boundary, mode, ndim, restore_on):
+    """``restore_on(mode, retry)`` of a TV or wavelet core, and where that
+    returns None, ``restore_on("unknown", False)`` (:data:`RETRY_UNKNOWN`).
+
+    `retry` is True where `boundary` is "auto", resolved to the mirror or the
+    smooth continuation `mode` of a 1-D or 2-D image: `restore_on` passes it
+    to :func:`regularised_solve` as `retry_unreached`. The core's result is
+    ``(estimate, parameters, ...)``; a retried one says why in its
+    parameters' ``boundary_method``.
+    """
+    retry = boundary == "auto" and mode != "unknown" and ndim < 3 and RETRY_UNKNOWN
+    result = restore_on(mode, retry)
+    if result is None:
+        result = restore_on("unknown", False)
+        result[1]["boundary_method"] = f"λ search at its lower limit with the {mode} border"
+    return result
+
+
 def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, start,
-                      correction, match=params.DISCREPANCY_MATCH, unreached=None):
+                      correction, match=params.DISCREPANCY_MATCH, retry_unreached=False):
     """The final estimate on `domain` for a given weight `lam`, or for the automatic one.
 
     ``lam="auto"`` is Morozov's discrepancy principle (the λ whose mean
@@ -121,10 +139,10 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
     returns an estimate on the work grid; `final(lam, warm, callback)`
     returns ``(estimate, iterations, stop_reason)`` and calls `callback` on
     the work grid. `match` is the search's (:func:`params.discrepancy_search`).
-    `unreached`, if given, is called instead of the final solve where the
-    search ended at the lower end of its range: the smallest λ did not fit
-    the data down to the noise, so the boundary model does not fit them
-    (:data:`RETRY_UNKNOWN`), and what it returns is returned.
+    With `retry_unreached`, None is returned instead of the final solve
+    where the search ended at the lower end of its range: the smallest λ did
+    not fit the data down to the noise, so the boundary model does not fit
+    them (:func:`with_unknown_retry`).
     Returns the field of view, the iterations, the stop reason and the
     parameters to report (``lam``; for "auto" also ``lam_method``, and
     ``limit`` where the search ended at the edge of its range).
@@ -142,10 +160,9 @@ def regularised_solve(method, lam, sigma, domain, *, trial, final, callback, sta
         chosen, method_used = correction * morozov, f"discrepancy x {correction:g}"
     parameters = {"lam": chosen, "lam_method": method_used}
     low, high = params.DISCREPANCY_FACTOR_RANGE
-    if unreached is not None and not levelled \
+    if retry_unreached and not levelled \
             and params.search_limit(morozov, first * low, first * high) == "lower":
-        del warm
-        return unreached()
+        return None
     x, k, reason = final(chosen, warm, grid_callback)
     flag_search_limit(parameters, method, "lam", morozov, first * low, first * high,
                       advice="check that the PSF and the noise level match the data, "

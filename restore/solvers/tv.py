@@ -26,7 +26,7 @@ from ..operators import (
 )
 from ._docs import shared_docstring
 from ._framework import run_solver
-from ._iterative import MAX_ITERATIONS, RETRY_UNKNOWN, Iteration, regularised_solve
+from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve, with_unknown_retry
 
 #: Iterations of the first trial λ while the discrepancy principle searches
 #: (was 20: on the 29 zoo cases 10, 12, 15 and 20 gave the same λ to within
@@ -180,13 +180,10 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma,
                                 spanning="unknown")
-        retry = boundary == "auto" and mode != "unknown" and f.ndim < 3 and RETRY_UNKNOWN
-        # None where the λ search could not fit the data with this border (retry)
-        return restore_on(f, h, xp, sigma, mode, retry) or restore_on(
-            f, h, xp, sigma, "unknown", False, note="λ search at its lower limit with "
-            f"the {mode} border")
+        return with_unknown_retry(boundary, mode, f.ndim,
+                                  lambda m, retry: restore_on(f, h, xp, sigma, m, retry))
 
-    def restore_on(f, h, xp, sigma, mode, retry, note=None):
+    def restore_on(f, h, xp, sigma, mode, retry):
         domain = WorkDomain(h, f, mode, dct=True)
         signed = params.looks_signed(f, sigma)
         constrain = not signed if nonnegative == "auto" else nonnegative
@@ -229,14 +226,12 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
             "tv", lam, sigma, domain, trial=trial, callback=callback,
             final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb, final=True),
             start=0.5, correction=DISCREPANCY_CORRECTION,
-            unreached=(lambda: None) if retry else None)
-        if outcome is None:
+            retry_unreached=retry)
+        if outcome is None:  # the search could not fit the data with this border
             return None
         x, k, reason, chosen = outcome
         parameters = {**chosen, "rho": penalty(chosen["lam"]), "sigma": sigma, "isotropic": isotropic,
                       "nonnegative": constrain, "boundary": mode}
-        if note:
-            parameters["boundary_method"] = note
         return x, parameters, k, reason, loops[-1].history
 
     return run_solver("tv", core, image, psf, channel_axis=channel_axis,

@@ -30,7 +30,7 @@ from ..operators import (
 )
 from ._docs import shared_docstring
 from ._framework import run_solver
-from ._iterative import MAX_ITERATIONS, RETRY_UNKNOWN, Iteration, regularised_solve
+from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve, with_unknown_retry
 
 #: Iterations of the first trial λ of the discrepancy search, and of each
 #: later one (which resumes FISTA from the trial before).
@@ -151,13 +151,10 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         sigma = params.noise_level(f, h)
         mode = resolve_boundary(boundary, h, asymmetric="smooth", image=f, sigma=sigma,
                                 spanning="unknown" if f.ndim < 3 else None)
-        retry = boundary == "auto" and mode != "unknown" and f.ndim < 3 and RETRY_UNKNOWN
-        # None where the λ search could not fit the data with this border (retry)
-        return restore_on(f, h, xp, sigma, mode, retry) or restore_on(
-            f, h, xp, sigma, "unknown", False, note="λ search at its lower limit with "
-            f"the {mode} border")
+        return with_unknown_retry(boundary, mode, f.ndim,
+                                  lambda m, retry: restore_on(f, h, xp, sigma, m, retry))
 
-    def restore_on(f, h, xp, sigma, mode, retry, note=None):
+    def restore_on(f, h, xp, sigma, mode, retry):
         axes, usable = _transform_plan(f.shape, family, wavelet_name, levels)
         # volumes: the axes a DCT mirrors exactly ("reflect") are not padded (a
         # 32-plane stack under a 21-plane PSF: 5.7x faster); images keep the
@@ -188,14 +185,12 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
             "wavelet", lam, sigma, domain, trial=trial, callback=callback,
             final=lambda lam_value, warm, cb: solve(lam_value, warm, limit, cb),
             start=1.0, correction=DISCREPANCY_CORRECTION, match=DISCREPANCY_MATCH,
-            unreached=(lambda: None) if retry else None)
-        if outcome is None:
+            retry_unreached=retry)
+        if outcome is None:  # the search could not fit the data with this border
             return None
         x, k, reason, chosen = outcome
         parameters = {**chosen, "sigma": sigma, "wavelet": wavelet_name,
                       "levels": usable, "boundary": mode}
-        if note:
-            parameters["boundary_method"] = note
         return x, parameters, k, reason, loops[-1].history
 
     result = run_solver("wavelet", core, image, psf, channel_axis=channel_axis,
