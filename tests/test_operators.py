@@ -483,3 +483,21 @@ def test_a_view_that_reorders_the_rows_of_a_spectral_buffer_is_not_transformed_i
     reversed_rows[...] = data
     spectrum = cosine_rfftn_in_place(reversed_rows, (64, 64), ())
     np.testing.assert_allclose(spectrum, cosine_rfftn(data, (64, 64), ()), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("cosine", [(0,), (0, 1), (1,)])
+def test_cosine_axes_of_a_complex_spectrum_are_scipys_dct_of_each_part(cosine):
+    """The DCTs of ``cosine_rfftn`` run on the spectrum's real view (real and
+    imaginary parts interleaved): the same as SciPy's DCT of each part."""
+    import scipy.fft
+
+    from restore._backend import cosine_irfftn, cosine_rfftn
+
+    x = np.random.default_rng(4).standard_normal((6, 8, 10))
+    others = tuple(a for a in range(3) if a not in cosine)
+    spectrum = scipy.fft.rfftn(x, axes=others)
+    reference = (scipy.fft.dctn(spectrum.real, axes=cosine, norm="ortho")
+                 + 1j * scipy.fft.dctn(spectrum.imag, axes=cosine, norm="ortho"))
+    ours = cosine_rfftn(x.copy(), x.shape, cosine)
+    np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cosine_irfftn(ours, x.shape, cosine), x, atol=1e-12)
