@@ -209,8 +209,10 @@ def _boundary_option(choices, default="auto", spanning=False):
     iterative = "unknown" in choices
     return click.option("--boundary", type=click.Choice(choices), default=default,
                         show_default=True,
-                        help="How the image continues past its edges: 'auto' mirrors it "
-                             "for mirror-symmetric PSFs and otherwise "
+                        help="How the image continues past its edges: 'auto' "
+                             + ("" if iterative else "blends the edges of a signal or "
+                                "image ('smooth'); in a volume it ")
+                             + "mirrors it for mirror-symmetric PSFs and otherwise "
                              + ("fits only the observed pixels ('unknown')"
                                 if "zero" in choices else "blends its edges ('smooth')")
                              + ("; it takes 'unknown' where the image fades to dark at its "

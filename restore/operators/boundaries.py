@@ -254,6 +254,28 @@ def resolve_boundary(boundary, psf, *, asymmetric, image=None, sigma=None, spann
     return "reflect" if is_mirror_symmetric(psf) else asymmetric
 
 
+
+def resolve_closed_form_boundary(boundary, psf):
+    """Turn ``boundary="auto"`` into a mode for the closed-form solvers:
+    "smooth" for 1-D signals and 2-D images whatever the PSF, as for
+    volumes :func:`resolve_boundary` (mirror-symmetric PSFs "reflect", on a
+    DCT grid with no padding; others "smooth"). Other values pass through.
+
+    A real scene does not mirror at the edge of the field of view: on 49
+    signals and images cut from larger scenes (the zoo's and 20 random
+    crops, 48²–320², σ = 0.003–0.05) the smooth continuation was as good or
+    better for Wiener and Tikhonov on all but one (a star field, −0.05 dB),
+    by a median of 0.2 dB and up to 19 dB where the PSF is much of the field
+    (coffee 64² under box:9, σ = 0.005: Tikhonov 8.99 -> 27.85 dB, the
+    observation 24.14); below the observation: Wiener 8 -> 2, Tikhonov 9 ->
+    3. quality.py's four 464² photos: +0.02 to +0.08 dB. On volumes it moved
+    −0.27 to +0.25 dB (9 fluorescence stacks), where the mirror's DCT grid
+    is the cheaper one.
+    """
+    if boundary == "auto" and psf.ndim < 3:
+        return "smooth"
+    return resolve_boundary(boundary, psf, asymmetric="smooth")
+
 #: TV leaves the scene beyond the field of view unknown where the PSF is
 #: longer than this fraction of a volume on an axis (:func:`psf_spans_image`):
 #: most of it then takes light from beyond its edges, which a mirror

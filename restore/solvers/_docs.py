@@ -18,8 +18,10 @@ SECTIONS = {
         (:data:`restore.operators.BOUNDARY_MODES`): mirrored (consistent with
         mirror-symmetric PSFs), continued smoothly with no mirrored detail
         (right for asymmetric PSFs such as motion blur), or wrapping around.
-        "auto" (default) picks "reflect" for PSFs symmetric under flipping
-        each axis and "smooth" otherwise.""",
+        "auto" (default) picks "smooth" for signals and images (a real scene
+        does not mirror at the edge of the field of view) and, for volumes,
+        "reflect" for PSFs symmetric under flipping each axis and "smooth"
+        otherwise (:func:`restore.operators.resolve_closed_form_boundary`).""",
     "boundary_iterative": """boundary : {"auto", "reflect", "smooth", "periodic", "unknown"}, optional
         What the scene is beyond the field of view
         (:data:`restore.operators.BOUNDARY_MODES`): as for the closed-form

@@ -4,7 +4,8 @@ import math
 
 from .._checks import check_number
 from .. import params
-from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ..operators import (CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary,
+                         resolve_closed_form_boundary)
 from ._docs import shared_docstring
 from ._framework import gcv_with_floor, run_solver
 
@@ -48,7 +49,7 @@ def inverse(image, psf, *, threshold="auto", boundary="auto", channel_axis=None,
     check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        mode = resolve_closed_form_boundary(boundary, h)
         domain = WorkDomain(h, f, mode)
         spectrum = domain.data_spectrum()
         parameters = {"boundary": mode}

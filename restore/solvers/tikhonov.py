@@ -7,7 +7,7 @@ from ..operators import (
     WorkDomain,
     check_boundary,
     difference_power,
-    resolve_boundary,
+    resolve_closed_form_boundary,
 )
 from ._docs import shared_docstring
 from ._framework import gcv_with_floor, run_solver
@@ -74,7 +74,7 @@ def tikhonov(image, psf, *, lam="auto", regularizer="laplacian", boundary="auto"
     check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        mode = resolve_closed_form_boundary(boundary, h)
         domain = WorkDomain(h, f, mode)
         spectrum = domain.data_spectrum()
         reg_power = regularizer_power(regularizer, domain.op.shape, xp, f.dtype)

@@ -5,7 +5,8 @@ import warnings
 
 from .._checks import check_number
 from .. import params
-from ..operators import CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary, resolve_boundary
+from ..operators import (CLOSED_FORM_BOUNDARIES, WorkDomain, check_boundary,
+                         resolve_closed_form_boundary)
 from ._docs import shared_docstring
 from ._framework import gcv_with_floor, run_solver
 
@@ -59,7 +60,7 @@ def wiener(image, psf, *, snr="auto", nsr=None, boundary="auto", channel_axis=No
     check_boundary(boundary, ("auto",) + CLOSED_FORM_BOUNDARIES)
 
     def core(f, h, xp):
-        mode = resolve_boundary(boundary, h, asymmetric="smooth")
+        mode = resolve_closed_form_boundary(boundary, h)
         domain = WorkDomain(h, f, mode)
         if nsr is not None or snr != "auto":
             ratio = nsr if nsr is not None else 10.0 ** (-snr / 10.0)

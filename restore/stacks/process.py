@@ -45,6 +45,7 @@ from restore.operators import (
     mirroring_axes,
     prepare,
     resolve_boundary,
+    resolve_closed_form_boundary,
     reusing_otfs,
     solved_unknown,
 )
@@ -134,9 +135,11 @@ def piece_mode(method, boundary, psf):
     """
     if method == "wavelet":
         return None
-    if boundary == "auto":
+    if boundary == "auto" and method in _ITERATIVE:
         asymmetric = "unknown" if method == "richardson_lucy" else "smooth"
         boundary = resolve_boundary("auto", np.asarray(psf), asymmetric=asymmetric)
+    elif boundary == "auto":
+        boundary = resolve_closed_form_boundary("auto", np.asarray(psf))
     return boundary if boundary in PIECE_BOUNDARIES else None
 
 
@@ -270,7 +273,7 @@ def _wiener_fixed(f, psf, fitted, boundary):
     from restore.solvers.wiener import wiener_filter
 
     f, h, xp = prepare(f, psf)
-    domain = WorkDomain(h, f, resolve_boundary(boundary, h, asymmetric="smooth"))
+    domain = WorkDomain(h, f, resolve_closed_form_boundary(boundary, h))
     ratio = fitted["model"].reciprocal(domain.op.shape, xp, f.dtype, scale=fitted["scale"])
     return wiener_filter(domain, ratio)
 
