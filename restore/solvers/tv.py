@@ -125,7 +125,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
         data warns that the constraint removes their negative part.
     iterations : int or "auto", optional
         ADMM iterations; "auto" runs until the relative change falls below
-        `tol` or ADMM's primal and dual residuals below 1e-4 (at most 300,
+        `tol` or ADMM's primal and dual residuals below 1e-4 (at most 1500,
         :data:`restore.solvers.MAX_ITERATIONS`).
     tol : float, optional
         Stop once an iteration changes the estimate by less than this,

@@ -96,7 +96,7 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
         is 3, or fewer where the image is too small.
     iterations : int or "auto", optional
         FISTA iterations; "auto" runs until the relative change is below
-        `tol` (at most 200, :data:`restore.solvers.MAX_ITERATIONS`).
+        `tol` (at most 1000, :data:`restore.solvers.MAX_ITERATIONS`).
     tol : float, optional
         Stop once an iteration changes the estimate by less than this,
         relative to its size, at any iteration count. Default None: 1e-3
