@@ -356,11 +356,17 @@ def test_closed_forms_restore_a_small_crop_above_the_observation(name):
     lay beyond it, observation 20.7 dB): mirrored, inverse 19.3, Wiener 17.1
     and Tikhonov 15.9 dB; continued smoothly 22.4, 22.6, 22.3."""
     truth, f, psf = _camera_crop_under_a_box()
-    x, info = restore.SOLVERS[name](f, psf, return_info=True)
-    assert info.parameters["boundary"] == "smooth"
-    mirrored = restore.SOLVERS[name](f, psf, boundary="reflect")
-    ours, theirs = psnr(truth, x, data_range=1), psnr(truth, mirrored, data_range=1)
+    ours, theirs = _auto_and_mirrored(name, truth, f, psf, "smooth")
     assert ours > psnr(truth, f, data_range=1) + 0.5 and ours > theirs + 1, (ours, theirs)
+
+
+def _auto_and_mirrored(name, truth, f, psf, boundary):
+    """PSNRs of solver `name`'s automatic result, whose border must be
+    `boundary`, and of its result with the border mirrored."""
+    x, info = restore.SOLVERS[name](f, psf, return_info=True)
+    assert info.parameters["boundary"] == boundary
+    mirrored = restore.SOLVERS[name](f, psf, boundary="reflect")
+    return psnr(truth, x, data_range=1), psnr(truth, mirrored, data_range=1)
 
 
 def _camera_crop_under_a_box():
@@ -867,10 +873,7 @@ def test_iterative_solvers_leave_a_small_crop_under_a_wide_psf_unknown(name):
     observation (21.30 dB): TV 15.71, wavelet 8.53, RL 16.09; "auto" leaves
     the border unknown: 24.25, 24.28, 24.03."""
     truth, f, psf = _coffee_crop_under_a_disk()
-    x, info = restore.SOLVERS[name](f, psf, return_info=True)
-    assert info.parameters["boundary"] == "unknown"
-    mirrored = restore.SOLVERS[name](f, psf, boundary="reflect")
-    ours, theirs = psnr(truth, x, data_range=1), psnr(truth, mirrored, data_range=1)
+    ours, theirs = _auto_and_mirrored(name, truth, f, psf, "unknown")
     assert ours > psnr(truth, f, data_range=1) + 2 and ours > theirs + 2, (ours, theirs)
 
 
