@@ -741,8 +741,7 @@ def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None,
     )
 
 
-#: The thresholds (fractions of max|H|) :func:`gcv_truncation` searches.
-#: The truncated inverse's thresholds GCV chooses among (of max |H|). Up to
+#: The thresholds (fractions of max|H|) :func:`gcv_truncation` searches. Up to
 #: 0.5 before: a smooth 1-D signal's choice sat at that limit (47.4 dB)
 #: where 0.76 gives 50.0; on the zoo's other cases −0.03 to +0.13 dB.
 GCV_TRUNCATION_RANGE = (1e-3, 0.95)

@@ -633,7 +633,6 @@ def _fit_affine(levels, variances, counts, correlation):
         keep[worst] = False
 
 
-
 #: A pass that leaves structure out keeps the model of the pass before where
 #: its own line has an offset (b < 0) and the levels of its bins lie within
 #: this many noise standard deviations of each other. In a sparse scene
@@ -654,4 +653,5 @@ def _levels_apart(levels, variances):
     standard deviations (the square root of their mean variance)."""
     if levels.size < 2:
         return False
-    return bool(np.ptp(levels) >= LEVEL_SPAN_IN_NOISE * math.sqrt(max(float(np.mean(variances)), 0.0)))
+    noise = math.sqrt(max(float(np.mean(variances)), 0.0))
+    return bool(np.ptp(levels) >= LEVEL_SPAN_IN_NOISE * noise)

@@ -38,9 +38,9 @@ from .boundaries import (
     grid_layout,
     is_mirror_symmetric,
     piece_layout,
-    resolve_closed_form_boundary,
     psf_spans_image,
     resolve_boundary,
+    resolve_closed_form_boundary,
     solved_unknown,
     smooth_extension,
 )
@@ -63,6 +63,7 @@ __all__ = [
     "cosine_axes", "difference_power", "edges_fade", "extend", "extend_piece",
     "fast_multiple", "forget_otfs", "grid_layout", "is_mirror_symmetric", "mirror_out",
     "mirroring_axes", "piece_layout", "prepare", "psf_centre", "psf_spans_image",
-    "resolve_boundary", "resolve_closed_form_boundary", "reusing_otfs", "separable_factors", "solved_unknown",
+    "resolve_boundary", "resolve_closed_form_boundary", "reusing_otfs", "separable_factors",
+    "solved_unknown",
     "smooth_extension", "warn_slow_periodic",
 ]

@@ -254,7 +254,6 @@ def resolve_boundary(boundary, psf, *, asymmetric, image=None, sigma=None, spann
     return "reflect" if is_mirror_symmetric(psf) else asymmetric
 
 
-
 def resolve_closed_form_boundary(boundary, psf):
     """Turn ``boundary="auto"`` into a mode for the closed-form solvers:
     "smooth" for 1-D signals and 2-D images whatever the PSF, as for
@@ -275,6 +274,7 @@ def resolve_closed_form_boundary(boundary, psf):
     if boundary == "auto" and psf.ndim < 3:
         return "smooth"
     return resolve_boundary(boundary, psf, asymmetric="smooth")
+
 
 #: TV leaves the scene beyond the field of view unknown where the PSF is
 #: longer than this fraction of a volume on an axis (:func:`psf_spans_image`):

@@ -21,11 +21,12 @@ from ._framework import callback_window, flag_search_limit
 #: The iteration caps of ``iterations="auto"``, by solver name: a guard
 #: against a stop rule that never fires, not a stop rule. TV and the wavelet
 #: solver had 300 and 200, and stopped there on star fields and widefield
-#: volumes while still converging; with room their own `tol` stops them:
-#: TV on the zoo's 256² star field at 1190 iterations (53.60 -> 55.51 dB, in
-#: 2.5× the time), on its 96² crop at 885 (54.83 -> 59.59), on the
-#: widefield volumes at 600 and 405 (−0.15, −0.03); the wavelet solver at
-#: 519 and 409 (+0.04, +0.20) and at 209 (0.00).
+#: volumes while still converging; with room their own `tol` stops them.
+#: In the zoo, TV on the 256² star field at 970 iterations (53.63 -> 56.12
+#: dB, 1.6× the time), on its 96² crop at 720 (54.83 -> 60.67, with σ̂
+#: fixed there too), on the widefield volumes at 615 and 420 (−0.15,
+#: −0.04); the wavelet solver at 332 on the star field (+0.28, with its
+#: longer trials) and 209 on a widefield volume (0.00).
 MAX_ITERATIONS = {"richardson_lucy": 500, "tv": 1500, "wavelet": 1000}
 
 
