@@ -603,9 +603,16 @@ def choice_spectrum(f, h, xp, fraction=None):
 
     block = central_block(f, CHOICE_PIXELS, minimum=h.shape)
     # the block's frequency grid is the one the PSF's zeros fall on
-    fraction = choice_taper(block.shape, h.shape) if fraction is None else fraction
+    power = (choice_periodogram(block, h, xp) if fraction is None
+             else periodogram(block, xp, fraction))
     otf_power = Blur(h, block.shape, boundary="periodic", dtype=f.dtype).power()
-    return block, periodogram(block, xp, fraction), otf_power
+    return block, power, otf_power
+
+
+def choice_periodogram(f, h, xp):
+    """The :func:`periodogram` of `f` the closed forms' choices read under
+    the PSF `h`: tapered by :func:`choice_taper`."""
+    return periodogram(f, xp, choice_taper(f.shape, h.shape))
 
 
 def choice_sigma(f, power, otf_power, xp):
@@ -729,7 +736,7 @@ def gcv_on_observation(f, h, reg_power, xp, *, power=None, otf_power=None,
     """
     from .operators import Blur
 
-    power = periodogram(f, xp, choice_taper(f.shape, h.shape)) if power is None else power
+    power = choice_periodogram(f, h, xp) if power is None else power
     if otf_power is None:
         otf_power = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).power()
     return gcv_lambda(
@@ -757,7 +764,7 @@ def gcv_truncation(f, h, xp):
     """
     from .operators import Blur
 
-    power = to_host(periodogram(f, xp, choice_taper(f.shape, h.shape))).astype(np.float64).ravel()
+    power = to_host(choice_periodogram(f, h, xp)).astype(np.float64).ravel()
     otf = Blur(h, f.shape, boundary="periodic", dtype=f.dtype).otf
     magnitude = to_host(xp.abs(otf)).astype(np.float64).ravel()
     weights = np.broadcast_to(to_host(rfft_weights(f.shape, xp, f.dtype)),

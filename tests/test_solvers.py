@@ -385,13 +385,12 @@ def test_wavelet_trials_run_longer_with_the_border_unknown(monkeypatch):
     """On the 80² crop (border unknown) trials as long as the mirror's read a
     misfit the converged solve does not have, and the search took too small
     a λ: 22.5 dB; three times as long: 24.1."""
-    import importlib
+    from restore.solvers import _iterative
 
-    wavelet_module = importlib.import_module("restore.solvers.wavelet")
     truth, f, psf = _camera_crop_under_a_box()
     x, info = restore.wavelet(f, psf, return_info=True)
     assert info.parameters["boundary"] == "unknown"
-    monkeypatch.setattr(wavelet_module, "UNKNOWN_TRIAL_FACTOR", 1)
+    monkeypatch.setattr(_iterative, "UNKNOWN_TRIAL_FACTOR", 1)
     short = restore.wavelet(f, psf)
     assert psnr(truth, x, data_range=1) > psnr(truth, short, data_range=1) + 1
 

@@ -26,7 +26,8 @@ from ..operators import (
 )
 from ._docs import shared_docstring
 from ._framework import run_solver
-from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve, with_unknown_retry
+from ._iterative import (MAX_ITERATIONS, Iteration, regularised_solve, trial_iterations,
+                         with_unknown_retry)
 
 #: Iterations of the first trial λ while the discrepancy principle searches
 #: (was 20: on the 29 zoo cases 10, 12, 15 and 20 gave the same λ to within
@@ -37,13 +38,6 @@ SEARCH_ITERATIONS = 12
 #: ... and of each later trial, which starts from the ADMM state the trial
 #: before ended in (its duals rescaled to the new λ), so it goes on converging.
 SEARCH_WARM_ITERATIONS = 10
-#: With an unknown boundary the trials run this many times as many
-#: iterations: the unseen border fills in slowly, and a trial that stops
-#: before it has read a misfit the converged solve does not have. On the
-#: zoo's 29 cases solved with "unknown", trials as long as the mirror's put
-#: camera under a 5×5 box 4.6 dB and coffee under motion 5.8 dB lower (both
-#: with a `tol` of 3e-4).
-UNKNOWN_TRIAL_FACTOR = 3
 #: "auto" iterations stop once an iteration changes the estimate by less than
 #: this (relative; the default `tol`): the PSNR has stopped moving. Camera, gauss:2, σ = 0.01:
 #: the final solve after the search is then within 0.01 dB of where it ends
@@ -217,9 +211,7 @@ def tv(image, psf, *, lam="auto", isotropic=True, nonnegative="auto", iterations
 
         def trial(lam_value, warm):
             count = SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS
-            if domain.mask is not None:
-                count *= UNKNOWN_TRIAL_FACTOR
-            return solve(lam_value, warm, count)[0]
+            return solve(lam_value, warm, trial_iterations(count, domain))[0]
 
         limit = MAX_ITERATIONS["tv"] if auto else iterations
         outcome = regularised_solve(

@@ -30,20 +30,13 @@ from ..operators import (
 )
 from ._docs import shared_docstring
 from ._framework import run_solver
-from ._iterative import MAX_ITERATIONS, Iteration, regularised_solve, with_unknown_retry
+from ._iterative import (MAX_ITERATIONS, Iteration, regularised_solve, trial_iterations,
+                         with_unknown_retry)
 
 #: Iterations of the first trial λ of the discrepancy search, and of each
 #: later one (which resumes FISTA from the trial before).
 SEARCH_ITERATIONS = 40
 SEARCH_WARM_ITERATIONS = 20
-#: With an unknown boundary the trials run this many times as many
-#: iterations, as TV's (:data:`restore.solvers.tv.UNKNOWN_TRIAL_FACTOR`): the
-#: unseen border fills in slowly, and a short trial reads a misfit the
-#: converged solve does not have, so the search takes too small a λ. The
-#: zoo's 80² camera crop under box:9: 22.48 -> 24.09 dB; the 128² cells
-#: crop 33.65 -> 34.89; 256² photos, cells, text within ±0.06 (6 and 12
-#: times as many gave no more).
-UNKNOWN_TRIAL_FACTOR = 3
 #: Elements in one block of the in-place transforms (whole lines along the
 #: transformed axis, in cache: 2¹⁶ was 1.4× faster than 2²² at 2160²).
 BLOCK_ELEMENTS = 2**16
@@ -185,9 +178,8 @@ def wavelet(image, psf, *, lam="auto", wavelet_name="db4", levels="auto", iterat
 
         def trial(lam_value, warm):
             count = SEARCH_ITERATIONS if warm is None else SEARCH_WARM_ITERATIONS
-            if domain.mask is not None:
-                count *= UNKNOWN_TRIAL_FACTOR
-            return solve(lam_value, warm, count, shifts=SEARCH_SHIFTS, resume=True)[0]
+            return solve(lam_value, warm, trial_iterations(count, domain), shifts=SEARCH_SHIFTS,
+                         resume=True)[0]
 
         limit = MAX_ITERATIONS["wavelet"] if auto else iterations
         outcome = regularised_solve(
